@@ -1,0 +1,183 @@
+"""Audio intake: any recording (path or bytes) in, 16 kHz float32 channels out.
+
+PyAV (which faster-whisper already depends on) opens every container we accept:
+WAV, FLAC, MP3, OGG/Opus, M4A/AAC, at any sample rate, mono or stereo. Channels are
+kept apart, because contact-centre recordings put the agent and the customer on
+different channels and that is worth more than any diarization model.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from callqa.errors import (
+    AudioNotFoundError,
+    AudioTooLongError,
+    CorruptAudioError,
+    EmptyAudioError,
+    NotAudioError,
+    UnsupportedChannelsError,
+)
+
+SAMPLE_RATE = 16_000
+DEFAULT_MAX_DURATION_S = 4 * 3600.0
+ACCEPTED = "WAV, FLAC, MP3, OGG/Opus or M4A"
+# A container that promises this much more audio than its stream delivers is truncated.
+_TRUNCATION_TOLERANCE_S = 0.5
+
+
+@dataclass(frozen=True, eq=False)
+class Audio:
+    """A decoded recording. ``samples`` has shape (channels, n) at ``SAMPLE_RATE``."""
+
+    source: str
+    samples: np.ndarray
+    original_sample_rate: int
+    codec: str
+    container: str
+    sample_rate: int = SAMPLE_RATE
+
+    @property
+    def channels(self) -> int:
+        return int(self.samples.shape[0])
+
+    @property
+    def duration(self) -> float:
+        return self.samples.shape[1] / self.sample_rate
+
+    def channel(self, index: int) -> np.ndarray:
+        return self.samples[index]
+
+    def mono(self) -> np.ndarray:
+        """The channels averaged: what a mono recording of the call would hold."""
+        if self.channels == 1:
+            return self.samples[0]
+        return self.samples.mean(axis=0).astype(np.float32)
+
+    def facts(self) -> dict[str, object]:
+        return {
+            "source": self.source,
+            "duration": round(self.duration, 3),
+            "channels": self.channels,
+            "sample_rate": self.original_sample_rate,
+            "codec": self.codec,
+            "container": self.container,
+        }
+
+
+def decode(
+    source: str | Path | bytes,
+    *,
+    name: str | None = None,
+    max_duration: float = DEFAULT_MAX_DURATION_S,
+) -> Audio:
+    """Decode a recording from a path or from bytes.
+
+    ``name`` labels bytes input in errors (defaults to ``<bytes>``). Raises a subclass
+    of :class:`callqa.errors.AudioError` naming the input and the problem.
+    """
+    import av  # heavy: imported on first use
+
+    if isinstance(source, bytes | bytearray):
+        label = name or "<bytes>"
+        if len(source) == 0:
+            raise EmptyAudioError(label, "the recording is empty (0 bytes)")
+        opener: object = io.BytesIO(source)
+    else:
+        path = Path(source)
+        label = name or str(path)
+        if not path.is_file():
+            raise AudioNotFoundError(label, "no such file")
+        if path.stat().st_size == 0:
+            raise EmptyAudioError(label, "the recording is empty (0 bytes)")
+        opener = str(path)
+
+    try:
+        container = av.open(opener, mode="r", metadata_errors="ignore")
+    except (av.error.FFmpegError, UnicodeDecodeError, ValueError) as exc:
+        raise NotAudioError(label, f"not a recording we can open ({exc}); expected {ACCEPTED}") from exc
+
+    with container:
+        if not container.streams.audio:
+            raise NotAudioError(label, f"the file has no audio stream; expected {ACCEPTED}")
+        stream = container.streams.audio[0]
+        channels = stream.codec_context.channels or 0
+        if channels not in (1, 2):
+            raise UnsupportedChannelsError(
+                label, f"{channels} channels; callqa accepts mono or stereo (agent/customer)"
+            )
+        declared = _declared_duration(container, stream)
+        if declared is not None and declared > max_duration:
+            raise AudioTooLongError(
+                label, f"{declared / 60:.1f} min long; the limit is {max_duration / 60:.1f} min"
+                " (raise max_duration_s in the configuration for longer calls)"
+            )
+        samples = _decode_stream(container, stream, channels, label, max_duration)
+        codec = stream.codec_context.name or "unknown"
+        container_name = container.format.name or "unknown"
+        original_rate = stream.codec_context.sample_rate or stream.rate or 0
+
+    if samples.shape[1] == 0:
+        raise EmptyAudioError(label, "the recording holds no audio samples")
+    decoded = samples.shape[1] / SAMPLE_RATE
+    if declared is not None and decoded + _TRUNCATION_TOLERANCE_S < declared * 0.98:
+        raise CorruptAudioError(
+            label, f"the audio stream ends at {decoded:.1f} s of the {declared:.1f} s it declares"
+            " (truncated or damaged file)"
+        )
+    return Audio(
+        source=label,
+        samples=samples,
+        original_sample_rate=int(original_rate),
+        codec=codec,
+        container=container_name,
+    )
+
+
+def _declared_duration(container: object, stream: object) -> float | None:
+    duration = getattr(stream, "duration", None)
+    time_base = getattr(stream, "time_base", None)
+    if duration and time_base:
+        return float(duration * time_base)
+    container_duration = getattr(container, "duration", None)
+    if container_duration:
+        return float(container_duration) / 1_000_000  # AV_TIME_BASE
+    return None
+
+
+def _decode_stream(
+    container: object, stream: object, channels: int, label: str, max_duration: float
+) -> np.ndarray:
+    import av
+
+    layout = "stereo" if channels == 2 else "mono"
+    resampler = av.AudioResampler(format="fltp", layout=layout, rate=SAMPLE_RATE)
+    chunks: list[np.ndarray] = []
+    total = 0
+    limit = int(max_duration * SAMPLE_RATE)
+    try:
+        for frame in container.decode(stream):  # type: ignore[attr-defined]
+            frame.pts = None  # let the resampler keep its own clock across gaps
+            for out in resampler.resample(frame):
+                array = out.to_ndarray()
+                chunks.append(array)
+                total += array.shape[1]
+            if total > limit:
+                raise AudioTooLongError(
+                    label, f"longer than the limit of {max_duration / 60:.1f} min"
+                    " (raise max_duration_s in the configuration for longer calls)"
+                )
+        for out in resampler.resample(None):
+            chunks.append(out.to_ndarray())
+    except av.error.FFmpegError as exc:
+        raise CorruptAudioError(label, f"the audio stream is damaged: {exc}") from exc
+    if not chunks:
+        return np.zeros((channels, 0), dtype=np.float32)
+    samples = np.concatenate(chunks, axis=1).astype(np.float32, copy=False)
+    if samples.shape[0] != channels:  # a resampler may hand back packed mono
+        samples = samples.reshape(channels, -1)
+    return samples
