@@ -123,6 +123,8 @@ def decode(
 
     if samples.shape[1] == 0:
         raise EmptyAudioError(label, "the recording holds no audio samples")
+    if container_name == "wav":
+        declared = _wav_declared_duration(source) or declared
     decoded = samples.shape[1] / SAMPLE_RATE
     if declared is not None and decoded + _TRUNCATION_TOLERANCE_S < declared * 0.98:
         raise CorruptAudioError(
@@ -136,6 +138,27 @@ def decode(
         codec=codec,
         container=container_name,
     )
+
+
+def _wav_declared_duration(source: str | Path | bytes | bytearray) -> float | None:
+    """What a WAV header promises. FFmpeg estimates a truncated WAV's length from its size,
+    so a cut-off recording would otherwise pass as a shorter, whole one."""
+    if isinstance(source, bytes | bytearray):
+        head, size = bytes(source[:4096]), len(source)
+    else:
+        with open(source, "rb") as fh:
+            head = fh.read(4096)
+        size = Path(source).stat().st_size
+    fmt_at, data_at = head.find(b"fmt "), head.find(b"data")
+    if head[:4] != b"RIFF" or fmt_at < 0 or data_at < 0:
+        return None
+    byte_rate = int.from_bytes(head[fmt_at + 16 : fmt_at + 20], "little")
+    data_size = int.from_bytes(head[data_at + 4 : data_at + 8], "little")
+    if byte_rate <= 0 or data_size in (0, 0xFFFFFFFF):  # streamed WAVs leave the size unset
+        return None
+    if data_at + 8 + data_size <= size:
+        return None
+    return data_size / byte_rate
 
 
 def _declared_duration(container: object, stream: object) -> float | None:
@@ -181,3 +204,47 @@ def _decode_stream(
     if samples.shape[0] != channels:  # a resampler may hand back packed mono
         samples = samples.reshape(channels, -1)
     return samples
+
+
+# Container and codec per file suffix, for writing recordings (redacted copies, samples).
+_WRITERS = {
+    ".wav": ("wav", "pcm_s16le"),
+    ".flac": ("flac", "flac"),
+    ".mp3": ("mp3", "libmp3lame"),
+    ".ogg": ("ogg", "libopus"),
+    ".opus": ("ogg", "libopus"),
+    ".m4a": ("mp4", "aac"),
+}
+
+
+def write_audio(path: str | Path, samples: np.ndarray, sample_rate: int = SAMPLE_RATE) -> Path:
+    """Encode ``samples`` ((channels, n) or (n,), float32 in [-1, 1]) by the file's suffix."""
+    import av
+
+    path = Path(path)
+    try:
+        container_format, codec = _WRITERS[path.suffix.lower()]
+    except KeyError:
+        raise ValueError(f"{path}: cannot write {path.suffix!r}; use one of {sorted(_WRITERS)}") from None
+    data = np.atleast_2d(np.clip(samples, -1.0, 1.0)).astype(np.float32)
+    channels = data.shape[0]
+    layout = {1: "mono", 2: "stereo"}.get(channels, f"{channels}c")
+    rate = 48_000 if codec == "libopus" and sample_rate not in (8000, 12000, 16000, 24000, 48000) else sample_rate
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with av.open(str(path), mode="w", format=container_format) as out:
+        stream = out.add_stream(codec, rate=rate, layout=layout)  # type: ignore[call-arg]
+        sample_format = stream.codec_context.codec.audio_formats[0].name  # type: ignore[union-attr]
+        frame = av.AudioFrame.from_ndarray(data, format="fltp", layout=layout)
+        frame.sample_rate = sample_rate
+        resampler = av.AudioResampler(format=sample_format, layout=layout, rate=rate)
+        frame_size = stream.codec_context.frame_size or 1024  # type: ignore[union-attr]
+        fifo = av.AudioFifo()
+        for resampled in resampler.resample(frame) + resampler.resample(None):
+            fifo.write(resampled)
+        while fifo.samples:
+            chunk = fifo.read(min(frame_size, fifo.samples), partial=True)
+            for packet in stream.encode(chunk):  # type: ignore[union-attr]
+                out.mux(packet)
+        for packet in stream.encode(None):  # type: ignore[union-attr]
+            out.mux(packet)
+    return path

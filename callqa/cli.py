@@ -1,0 +1,96 @@
+"""The ``callqa`` command."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+
+from callqa.errors import CallqaError
+
+app = typer.Typer(
+    help="Speech-analytics quality monitoring for a bank's remote-agent centre.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+ConfigOption = Annotated[
+    Optional[Path],  # noqa: UP045 - typer needs Optional on 3.11
+    typer.Option("--config", "-c", help="TOML settings file (default: ./callqa.toml if present)"),
+]
+
+
+def _fail(console: Console, message: str) -> typer.Exit:
+    console.print(f"[red]error:[/red] {message}", highlight=False)
+    return typer.Exit(2)
+
+
+@app.command()
+def transcribe(
+    files: Annotated[list[Path], typer.Argument(help="Recordings: WAV, FLAC, MP3, OGG/Opus, M4A.")],
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write <name>.json transcripts here.")] = None,  # noqa: UP045
+    as_json: Annotated[bool, typer.Option("--json", help="Print transcripts as JSON (one per line).")] = False,
+    language: Annotated[Optional[str], typer.Option(help="Whisper language code, or 'auto'.")] = None,  # noqa: UP045
+    model: Annotated[Optional[str], typer.Option(help="'base' or a CTranslate2 model folder.")] = None,  # noqa: UP045
+    agent_channel: Annotated[
+        Optional[str], typer.Option(help="Stereo: which channel is the agent: auto, left, right.")  # noqa: UP045
+    ] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Turn call recordings into speaker-attributed transcripts (who said what, when)."""
+    from callqa.config import load_settings
+    from callqa.console import BatchProgress, print_transcript
+    from callqa.runner import Transcriber, transcribe_files
+
+    out_console = Console(stderr=as_json)
+    err_console = Console(stderr=True)
+    try:
+        settings = load_settings(
+            config, language=language, whisper_model=model, agent_channel=agent_channel
+        )
+        transcriber = Transcriber(settings)
+    except CallqaError as exc:
+        raise _fail(err_console, str(exc)) from exc
+
+    failed = 0
+    batch = BatchProgress(err_console, len(files))
+
+    def on_done(outcome: object) -> None:
+        nonlocal failed
+        batch.file_done()
+        if outcome.error is not None:  # type: ignore[attr-defined]
+            failed += 1
+            batch.progress.console.print(f"[red]error:[/red] {outcome.error}", highlight=False)  # type: ignore[attr-defined]
+        elif as_json:
+            sys.stdout.write(outcome.transcript.to_json(indent=None) + "\n")  # type: ignore[attr-defined]
+            sys.stdout.flush()
+        else:
+            print_transcript(batch.progress.console, outcome.transcript)  # type: ignore[attr-defined]
+
+    with batch.shown():
+        transcribe_files(files, transcriber, out_dir=out, progress_for=batch.hook_for, on_done=on_done)
+    done = len(files) - failed
+    out_console.print(f"{done} transcribed, {failed} failed" + (f"; transcripts in {out}" if out else ""))
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Where the sample calls and transcripts go.")] = Path("demo-out"),
+    config: ConfigOption = None,
+) -> None:
+    """The main job on embedded defaults: build sample Mandarin calls, transcribe them all."""
+    from callqa.demo import run_demo
+
+    try:
+        code = run_demo(out, config)
+    except CallqaError as exc:
+        raise _fail(Console(stderr=True), str(exc)) from exc
+    raise typer.Exit(code)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

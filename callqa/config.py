@@ -1,0 +1,131 @@
+"""Configuration: one settings object, read from (later wins) defaults, a TOML file
+(``callqa.toml`` in the working folder, or ``--config``/``$CALLQA_CONFIG``), and
+``CALLQA_*`` environment variables. Stage options are built from it once.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from callqa.errors import ConfigError
+
+DEFAULT_CONFIG_FILE = "callqa.toml"
+
+
+class Settings(BaseSettings):
+    """Every setting callqa reads, with its default."""
+
+    model_config = SettingsConfigDict(env_prefix="CALLQA_", extra="forbid")
+
+    # --- models ---------------------------------------------------------------------
+    whisper_model: str = Field("base", description="'base' (shipped) or a CTranslate2 model folder")
+    compute_type: str = "int8"
+    cpu_threads: int = Field(2, ge=1)
+    diarization_segmentation: str | None = Field(None, description="segmentation checkpoint path")
+    diarization_embedding: str | None = Field(None, description="CAM++ state-dict path")
+
+    # --- recognition ----------------------------------------------------------------
+    language: str = Field("zh", description="Whisper language code, or 'auto'")
+    beam_size: int = Field(1, ge=1)
+    vad: bool = True
+    initial_prompt: str | None = None
+    hotwords: list[str] = Field(default_factory=list)
+    output_script: Literal["simplified", "traditional", "as_recognised"] = "simplified"
+    max_duration_s: float = Field(4 * 3600, gt=0)
+
+    # --- speakers -------------------------------------------------------------------
+    agent_channel: Literal["auto", "left", "right"] = "auto"
+    num_speakers: int | None = Field(2, ge=1)
+    min_speakers: int | None = Field(None, ge=1)
+    max_speakers: int | None = Field(None, ge=1)
+    first_speaker_is_agent: bool = True
+
+    @field_validator("language")
+    @classmethod
+    def _language(cls, value: str) -> str:
+        from faster_whisper.tokenizer import _LANGUAGE_CODES
+
+        if value != "auto" and value not in _LANGUAGE_CODES:
+            raise ValueError(f"unknown language {value!r}; use a Whisper code such as zh or en, or auto")
+        return value
+
+    # --- stage options --------------------------------------------------------------
+    def whisper_config(self) -> Any:
+        from models.whisper import WhisperConfig
+
+        return WhisperConfig(
+            model=self.whisper_model, compute_type=self.compute_type, cpu_threads=self.cpu_threads
+        )
+
+    def diarization_config(self) -> Any:
+        from models.diarization import DiarizationModelConfig
+
+        return DiarizationModelConfig(
+            segmentation=self.diarization_segmentation,
+            embedding=self.diarization_embedding,
+            threads=self.cpu_threads,
+        )
+
+    def call_options(self, *, agent_channel: str | None = None) -> Any:
+        """Options for ``pipeline.call.transcribe_call``; ``agent_channel`` from call metadata
+        overrides the configured one."""
+        from pipeline.call import CallOptions
+        from pipeline.diarize import DiarizeOptions
+        from pipeline.roles import RoleOptions
+        from pipeline.transcribe import TranscribeOptions
+
+        chosen = agent_channel or self.agent_channel
+        fixed = {"left": "ch0", "right": "ch1"}.get(chosen)
+        return CallOptions(
+            transcribe=TranscribeOptions(
+                language=self.language,
+                beam_size=self.beam_size,
+                vad=self.vad,
+                initial_prompt=self.initial_prompt,
+                hotwords=tuple(self.hotwords),
+                output_script=self.output_script,
+            ),
+            diarize=DiarizeOptions(
+                num_speakers=None if (self.min_speakers or self.max_speakers) else self.num_speakers,
+                min_speakers=self.min_speakers,
+                max_speakers=self.max_speakers,
+            ),
+            roles=RoleOptions(
+                agent=fixed,
+                source="metadata" if agent_channel else "configured",
+                first_speaker_is_agent=self.first_speaker_is_agent,
+            ),
+        )
+
+
+def load_settings(config_file: str | Path | None = None, **overrides: Any) -> Settings:
+    """Settings from the TOML file (if any), the environment and explicit overrides."""
+    path = Path(config_file or os.environ.get("CALLQA_CONFIG") or DEFAULT_CONFIG_FILE)
+    file_values: dict[str, Any] = {}
+    if path.is_file():
+        try:
+            file_values = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: not valid TOML ({exc})") from exc
+        file_values = file_values.get("callqa", file_values)
+    elif config_file is not None:
+        raise ConfigError(f"{path}: configuration file not found")
+    given = {k: v for k, v in overrides.items() if v is not None}
+    try:
+        env_values = Settings().model_dump(exclude_unset=True) if _any_env() else {}
+        return Settings.model_validate({**file_values, **env_values, **given})
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+        )
+        raise ConfigError(f"configuration ({path if path.is_file() else 'defaults'}): {problems}") from exc
+
+
+def _any_env() -> bool:
+    return any(key.startswith("CALLQA_") and key not in ("CALLQA_CONFIG", "CALLQA_CACHE") for key in os.environ)

@@ -1,0 +1,106 @@
+"""Transcribing a batch of recordings: models loaded once, one bad file never stops the rest."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from callqa.config import Settings
+from callqa.errors import AudioError, CallqaError
+from pipeline.progress import ProgressHook, no_progress
+from pipeline.transcript import Transcript
+
+METADATA_SUFFIX = ".meta.json"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    source: Path
+    transcript: Transcript | None = None
+    error: CallqaError | None = None
+    output: Path | None = None
+
+
+def read_metadata(recording: Path) -> dict[str, object]:
+    """Call metadata from a sidecar ``<stem>.meta.json`` beside the recording, if present."""
+    sidecar = recording.with_name(recording.stem + METADATA_SUFFIX)
+    if not sidecar.is_file():
+        return {}
+    try:
+        data = json.loads(sidecar.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise CallqaError(f"{sidecar}: call metadata is not JSON ({exc})") from exc
+    if not isinstance(data, dict):
+        raise CallqaError(f"{sidecar}: call metadata must be a JSON object")
+    return data
+
+
+class Transcriber:
+    """Holds the loaded models for a run; ``transcribe(path)`` does one recording."""
+
+    def __init__(self, settings: Settings) -> None:
+        from models.diarization import load_diarization
+        from models.whisper import load_whisper
+        from pipeline.call import CallModels
+
+        whisper_config = settings.whisper_config()
+        diarization_config = settings.diarization_config()
+        self.settings = settings
+        self.models = CallModels(
+            whisper=load_whisper(whisper_config),
+            whisper_label=whisper_config.label,
+            diarizer=lambda: load_diarization(diarization_config),
+        )
+
+    def transcribe(self, path: Path, progress: ProgressHook = no_progress) -> Transcript:
+        from pipeline.audio import decode
+        from pipeline.call import transcribe_call
+
+        metadata = read_metadata(path)
+        agent_channel = metadata.get("agent_channel")
+        options = self.settings.call_options(
+            agent_channel=str(agent_channel) if agent_channel in ("left", "right") else None
+        )
+        progress("decode", 0.0, None)
+        audio = decode(path, max_duration=self.settings.max_duration_s)
+        call_id = str(metadata.get("call_id") or path.stem)
+        return transcribe_call(audio, self.models, options, call_id=call_id, progress=progress)
+
+
+def transcribe_files(
+    paths: Iterable[Path],
+    transcriber: Transcriber,
+    *,
+    out_dir: Path | None = None,
+    progress_for: Callable[[Path], ProgressHook] = lambda _p: no_progress,
+    on_done: Callable[[Outcome], None] = lambda _o: None,
+) -> list[Outcome]:
+    outcomes = []
+    for path in paths:
+        try:
+            transcript = transcriber.transcribe(path, progress_for(path))
+        except CallqaError as exc:
+            outcome = Outcome(path, error=exc, output=_write_error(out_dir, path, exc))
+        else:
+            output = transcript.write(out_dir / f"{path.stem}.json") if out_dir else None
+            outcome = Outcome(path, transcript=transcript, output=output)
+        outcomes.append(outcome)
+        on_done(outcome)
+    return outcomes
+
+
+def _write_error(out_dir: Path | None, path: Path, exc: CallqaError) -> Path | None:
+    """Beside the transcripts, a record of why this recording has none (nothing is lost)."""
+    if out_dir is None:
+        return None
+    record = {
+        "source": str(path),
+        "reason": exc.reason if isinstance(exc, AudioError) else type(exc).__name__,
+        "problem": exc.problem if isinstance(exc, AudioError) else str(exc),
+    }
+    target = out_dir / f"{path.stem}.error.json"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(record, ensure_ascii=False, indent=2), encoding="utf-8")
+    return target

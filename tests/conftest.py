@@ -1,0 +1,47 @@
+"""Shared fixtures: the real recordings in ../shared/data/real, and the models, loaded once."""
+
+from __future__ import annotations
+
+import csv
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+REAL = ROOT.parent / "shared" / "data" / "real"
+
+# Test runs keep their derived files (rejoined weights, synthetic speech) in one cache
+# that survives between runs on the same machine, unless the caller chose another.
+os.environ.setdefault("CALLQA_CACHE", str(ROOT / ".cache"))
+
+
+def real(relative: str) -> Path:
+    path = REAL / relative
+    if not path.is_file():
+        pytest.skip(f"real test recording {path} is missing (../shared/data/real not laid out)")
+    return path
+
+
+def manifest() -> list[dict[str, str]]:
+    with (REAL / "MANIFEST.tsv").open(encoding="utf-8") as fh:
+        return list(csv.DictReader(fh, delimiter="\t"))
+
+
+@pytest.fixture(scope="session")
+def whisper():
+    from models.whisper import WhisperConfig, load_whisper
+
+    return load_whisper(WhisperConfig())
+
+
+@pytest.fixture(scope="session")
+def call_models(whisper):
+    from models.diarization import DiarizationModelConfig, load_diarization
+    from pipeline.call import CallModels
+
+    return CallModels(
+        whisper=whisper,
+        whisper_label="whisper-base",
+        diarizer=lambda: load_diarization(DiarizationModelConfig()),
+    )
