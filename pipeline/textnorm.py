@@ -42,8 +42,19 @@ def to_simplified(text: str) -> str:
 
 
 def is_silence_hallucination(text: str) -> bool:
-    squashed = _NON_WORD.sub("", to_simplified(text)).lower()
-    return bool(squashed) and any(squashed == h or squashed in h for h in SILENCE_HALLUCINATIONS)
+    """A segment that is (mostly) one of Whisper's stock inventions, never a short real
+    word that happens to occur inside one ("谢谢" inside "谢谢观看")."""
+    squashed = _squash(to_simplified(text))
+    if not squashed:
+        return False
+    for phrase in map(_squash, SILENCE_HALLUCINATIONS):
+        if phrase in squashed and len(phrase) >= 0.6 * len(squashed):
+            return True
+    return False
+
+
+def _squash(text: str) -> str:
+    return _NON_WORD.sub("", text).lower()
 
 
 def collapse_repeats(
@@ -54,7 +65,7 @@ def collapse_repeats(
     Greedy decoding sometimes loops ("好的好的好的好的..."): keep the first occurrence of
     a unit that repeats more often than a person plausibly would, drop the rest.
     """
-    keys = [_NON_WORD.sub("", key(item)).lower() for item in items]
+    keys = [_squash(key(item)) for item in items]
     kept: list[T] = []
     i = 0
     while i < len(items):

@@ -102,11 +102,12 @@ def transcribe_channel(
         return ChannelTranscript(channel, (), options.language, 0.0, duration, 0.0)
     raw_segments, info = model.transcribe(samples, **options.whisper_kwargs())  # type: ignore[arg-type]
     convert = script_converter(options.output_script)
+    voiced = VoicedFrames(samples)
     segments: list[Segment] = []
     for raw in raw_segments:  # a generator: recognition happens while we iterate
         segment = _clean_segment(raw, convert, options)
         if segment is not None:
-            segments.append(segment)
+            segments.append(voiced.tighten(segment))
         progress(stage, min(float(raw.end), duration), duration)
     progress(stage, duration, duration)
     speech = info.duration_after_vad if options.vad else info.duration
@@ -118,6 +119,51 @@ def transcribe_channel(
         duration=duration,
         speech_duration=float(speech),
     )
+
+
+class VoicedFrames:
+    """Where a channel carries sound, in 10 ms frames, to pin segment edges on the audio.
+
+    Whisper starts the first word of a VAD chunk at the chunk's start, which the VAD pads
+    by 0.4 s: left alone, every turn would begin early (and the agent would seem to answer
+    faster than they did). The edges are moved onto the first and last voiced frame.
+    """
+
+    FRAME_S = 0.01
+    ABOVE_FLOOR_DB = 10.0
+    SEARCH_S = 1.0
+
+    def __init__(self, samples: np.ndarray) -> None:
+        hop = int(SAMPLE_RATE * self.FRAME_S)
+        usable = len(samples) // hop * hop
+        frames = samples[:usable].reshape(-1, hop).astype(np.float32)
+        rms_db = 10 * np.log10(np.mean(np.square(frames), axis=1) + 1e-10)
+        floor = float(np.percentile(rms_db, 10)) if len(rms_db) else -100.0
+        self.voiced = rms_db > max(floor + self.ABOVE_FLOOR_DB, -60.0)
+
+    def _frame(self, seconds: float) -> int:
+        return min(max(int(seconds / self.FRAME_S), 0), len(self.voiced))
+
+    def tighten(self, segment: Segment) -> Segment:
+        if not segment.words or not len(self.voiced):
+            return segment
+        first, last = segment.words[0], segment.words[-1]
+        lo, hi = self._frame(first.start), self._frame(min(first.end, first.start + self.SEARCH_S))
+        hits = np.flatnonzero(self.voiced[lo:hi])
+        start = round((lo + hits[0]) * self.FRAME_S, 3) if len(hits) else first.start
+        lo, hi = self._frame(max(last.start, last.end - self.SEARCH_S)), self._frame(last.end)
+        hits = np.flatnonzero(self.voiced[lo:hi])
+        end = round((lo + hits[-1] + 1) * self.FRAME_S, 3) if len(hits) else last.end
+        if len(segment.words) == 1:
+            words = (first.model_copy(update={"start": start, "end": max(end, start)}),)
+        else:
+            words = (
+                first.model_copy(update={"start": min(start, first.end)}),
+                *segment.words[1:-1],
+                last.model_copy(update={"end": max(end, last.start)}),
+            )
+        return Segment(words[0].start, words[-1].end, segment.text, words,
+                       segment.avg_logprob, segment.no_speech_prob)
 
 
 def _clean_segment(raw: object, convert: object, options: TranscribeOptions) -> Segment | None:

@@ -1,0 +1,183 @@
+"""Transcription benchmark: per-stage wall time, real-time factor, peak memory, and callqa's
+end-to-end time divided by plain faster-whisper's on the same audio, model and settings,
+measured side by side in one run.
+
+    .venv/bin/python bench/bench_transcribe.py            # the standard set of calls
+    .venv/bin/python bench/bench_transcribe.py --hour     # also a 1-hour stereo call (memory)
+
+Each call runs in a fresh child process, so its peak memory (ru_maxrss) is its own; models
+are loaded before the clock starts. callqa and the plain baseline alternate (A B A B) and
+the faster of each pair of runs is kept, so drift on a shared machine hits both alike.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("CALLQA_CACHE", str(ROOT / ".cache"))
+REAL = ROOT.parent / "shared" / "data" / "real"
+
+
+# --- the calls ------------------------------------------------------------------------
+def prepare_calls(include_hour: bool) -> list[tuple[str, Path]]:
+    import numpy as np
+
+    from models.cache import cache_dir
+    from pipeline.audio import write_audio
+    from synth.calls import build_call, write_call
+    from synth.scripts import long_call
+
+    folder = cache_dir("bench")
+    calls: list[tuple[str, Path]] = []
+    if (REAL / "faster-whisper/stereo_diarization.wav").is_file():
+        calls.append(("real stereo 5 s (en)", REAL / "faster-whisper/stereo_diarization.wav"))
+
+    def synthetic(name: str, lines: list, layout: str) -> Path:
+        path = folder / f"{name}.wav"
+        if not path.is_file():
+            print(f"synthesising {name} ...", file=sys.stderr, flush=True)
+            write_call(build_call(name, lines, layout=layout), path)  # type: ignore[arg-type]
+        return path
+
+    calls.append(("synthetic stereo 60 s", synthetic("stereo-60s", long_call(60), "stereo")))
+    calls.append(("synthetic stereo 5 min", synthetic("stereo-5min", long_call(300), "stereo")))
+    calls.append(("synthetic mono 60 s", synthetic("mono-60s", long_call(60), "mono")))
+    if (REAL / "service_audio2text_sd/2speakers_example.wav").is_file():
+        calls.append(("real mono 52 s (zh, 2 spk)", REAL / "service_audio2text_sd/2speakers_example.wav"))
+    if include_hour:
+        hour = folder / "stereo-1h.flac"
+        if not hour.is_file():
+            from pipeline.audio import decode
+
+            five = decode(calls[2][1]).samples
+            repeats = int(np.ceil(3600 / (five.shape[1] / 16000)))
+            write_audio(hour, np.tile(five, (1, repeats))[:, : 3600 * 16000], 16000)
+        calls.append(("synthetic stereo 1 h (tiled)", hour))
+    return calls
+
+
+# --- one call, in a child process ------------------------------------------------------
+class StageClock:
+    """A progress hook that notes when each stage starts and last reports."""
+
+    def __init__(self) -> None:
+        self.first: dict[str, float] = {}
+        self.last: dict[str, float] = {}
+
+    def __call__(self, stage: str, done: float, total: float | None = None) -> None:
+        now = time.perf_counter()
+        self.first.setdefault(stage, now)
+        self.last[stage] = now
+
+    def spans(self) -> dict[str, float]:
+        order = sorted(self.first, key=self.first.get)  # type: ignore[arg-type]
+        spans = {}
+        for i, stage in enumerate(order):
+            end = self.first[order[i + 1]] if i + 1 < len(order) else self.last[stage]
+            spans[stage] = end - self.first[stage]
+        return spans
+
+
+def measure(path: Path, repeats: int) -> dict[str, object]:
+    from faster_whisper import decode_audio
+
+    from callqa.config import load_settings
+    from callqa.runner import Transcriber
+    from pipeline.audio import decode
+
+    settings = load_settings()
+    transcriber = Transcriber(settings)
+    options = settings.call_options().transcribe
+    kwargs = options.whisper_kwargs()
+    audio = decode(path)
+    stereo_like = audio.channels == 2
+    if audio.channels == 1 or _is_mono_call(audio):
+        transcriber.models.diarizer()  # loaded before the clock, like whisper
+    whisper = transcriber.models.whisper
+
+    def run_callqa() -> tuple[float, dict[str, float], int]:
+        clock = StageClock()
+        start = time.perf_counter()
+        transcript = transcriber.transcribe(path, clock)
+        return time.perf_counter() - start, clock.spans(), len(transcript.turns)
+
+    def run_plain() -> float:
+        start = time.perf_counter()
+        channels = decode_audio(str(path), split_stereo=stereo_like)
+        for channel in channels if stereo_like else [channels]:
+            segments, _ = whisper.transcribe(channel, **kwargs)
+            for _ in segments:
+                pass
+        return time.perf_counter() - start
+
+    best_callqa, best_plain, spans, turns = float("inf"), float("inf"), {}, 0
+    for _ in range(repeats):
+        elapsed, stage_spans, turns = run_callqa()
+        if elapsed < best_callqa:
+            best_callqa, spans = elapsed, stage_spans
+        best_plain = min(best_plain, run_plain())
+    return {
+        "duration": audio.duration,
+        "channels": audio.channels,
+        "callqa_s": best_callqa,
+        "plain_s": best_plain,
+        "stages": spans,
+        "turns": turns,
+        "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
+def _is_mono_call(audio: object) -> bool:
+    from pipeline.call import channel_layout
+
+    return channel_layout(audio) != "stereo"  # type: ignore[arg-type]
+
+
+# --- the report -------------------------------------------------------------------------
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--hour", action="store_true", help="also a 1-hour stereo call")
+    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(measure(args.child, args.repeats)))
+        return
+
+    from rich.console import Console
+    from rich.table import Table
+
+    calls = prepare_calls(args.hour)
+    table = Table(title="callqa transcription benchmark (2 CPU threads, Whisper base int8, greedy)")
+    for column in ("call", "audio s", "stages (s)", "callqa s", "RTF", "plain fw s", "callqa/plain", "peak MiB"):
+        table.add_column(column)
+    for name, path in calls:
+        repeats = 1 if "1 h" in name else args.repeats
+        print(f"measuring {name} ...", file=sys.stderr, flush=True)
+        out = subprocess.run(
+            [sys.executable, __file__, "--child", str(path), "--repeats", str(repeats)],
+            check=True, capture_output=True, text=True,
+        ).stdout
+        r = json.loads(out.strip().splitlines()[-1])
+        stages = ", ".join(f"{k} {v:.1f}" for k, v in r["stages"].items())
+        table.add_row(
+            name, f"{r['duration']:.1f}", stages, f"{r['callqa_s']:.2f}",
+            f"{r['callqa_s'] / r['duration']:.3f}", f"{r['plain_s']:.2f}",
+            f"{r['callqa_s'] / r['plain_s']:.3f}", f"{r['peak_rss_mib']:.0f}",
+        )
+    Console().print(table)
+    print("targets: stereo RTF <= 0.20 and callqa/plain <= 1.10; mono (diarized) RTF <= 0.50;"
+          " 1-hour call peak < 4096 MiB")
+
+
+if __name__ == "__main__":
+    main()
