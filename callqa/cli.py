@@ -23,7 +23,7 @@ ConfigOption = Annotated[
 
 
 def _fail(console: Console, message: str) -> typer.Exit:
-    console.print(f"[red]error:[/red] {message}", highlight=False)
+    console.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
     return typer.Exit(2)
 
 
@@ -62,12 +62,14 @@ def transcribe(
         batch.file_done()
         if outcome.error is not None:  # type: ignore[attr-defined]
             failed += 1
-            batch.progress.console.print(f"[red]error:[/red] {outcome.error}", highlight=False)  # type: ignore[attr-defined]
+            batch.progress.console.print(  # one line per bad file, whatever the terminal width
+                f"[red]error:[/red] {outcome.error}", highlight=False, soft_wrap=True  # type: ignore[attr-defined]
+            )
         elif as_json:
             sys.stdout.write(outcome.transcript.to_json(indent=None) + "\n")  # type: ignore[attr-defined]
             sys.stdout.flush()
         else:
-            print_transcript(batch.progress.console, outcome.transcript)  # type: ignore[attr-defined]
+            print_transcript(out_console, outcome.transcript)  # type: ignore[attr-defined]
 
     with batch.shown():
         transcribe_files(files, transcriber, out_dir=out, progress_for=batch.hook_for, on_done=on_done)

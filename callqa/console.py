@@ -44,6 +44,7 @@ def print_transcript(console: Console, transcript: Transcript) -> None:
             f"  [dim]{clock(turn.start)}–{clock(turn.end)}[/dim] "
             f"[{ROLE_STYLE[turn.speaker]}]{turn.speaker:<8}[/]{mark} {turn.text}",
             highlight=False,
+            soft_wrap=True,  # Chinese has no spaces: rich's word wrap would break lines badly
         )
     console.print()
 

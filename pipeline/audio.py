@@ -99,11 +99,13 @@ def decode(
     try:
         container = av.open(opener, mode="r", metadata_errors="ignore")
     except (av.error.FFmpegError, UnicodeDecodeError, ValueError) as exc:
-        raise NotAudioError(label, f"not a recording we can open ({exc}); expected {ACCEPTED}") from exc
+        raise NotAudioError(
+            label, f"not a recording we can open ({_why(exc)}); expected {ACCEPTED}"
+        ) from exc
 
     with container:
         if not container.streams.audio:
-            raise NotAudioError(label, f"the file has no audio stream; expected {ACCEPTED}")
+            raise NotAudioError(label, f"not a recording: the file holds no audio stream; expected {ACCEPTED}")
         stream = container.streams.audio[0]
         channels = stream.codec_context.channels or 0
         if channels not in (1, 2):
@@ -138,6 +140,11 @@ def decode(
         codec=codec,
         container=container_name,
     )
+
+
+def _why(exc: Exception) -> str:
+    """FFmpeg's reason without the file name it repeats (the caller names the input)."""
+    return str(getattr(exc, "strerror", None) or exc).rstrip(".").lower()
 
 
 def _wav_declared_duration(source: str | Path | bytes | bytearray) -> float | None:
@@ -197,7 +204,7 @@ def _decode_stream(
         for out in resampler.resample(None):
             chunks.append(out.to_ndarray())
     except av.error.FFmpegError as exc:
-        raise CorruptAudioError(label, f"the audio stream is damaged: {exc}") from exc
+        raise CorruptAudioError(label, f"the audio stream is damaged ({_why(exc)})") from exc
     if not chunks:
         return np.zeros((channels, 0), dtype=np.float32)
     samples = np.concatenate(chunks, axis=1).astype(np.float32, copy=False)

@@ -42,9 +42,32 @@ def channel_label(channel: int) -> str:
 def stereo_turns(channels: Sequence[ChannelTranscript]) -> list[LabelledTurn]:
     """One speaker per channel: merge the channels' segments by time."""
     pieces = [
-        (seg, channel_label(ct.channel), ct.channel) for ct in channels for seg in ct.segments
+        (piece, channel_label(ct.channel), ct.channel)
+        for ct in channels
+        for seg in ct.segments
+        for piece in split_at_pauses(seg)
     ]
     return mark_overlaps(_join(pieces))
+
+
+def split_at_pauses(seg: Segment, pause: float = JOIN_GAP_S) -> list[Segment]:
+    """Whisper may put words either side of a long pause into one segment (the VAD glues
+    nearby speech together); the other party often speaks in that pause, so cut there."""
+    if len(seg.words) < 2:
+        return [seg]
+    runs: list[list[Word]] = [[seg.words[0]]]
+    for prev, word in zip(seg.words, seg.words[1:], strict=False):
+        if word.start - prev.end > pause:
+            runs.append([])
+        runs[-1].append(word)
+    if len(runs) == 1:
+        return [seg]
+    return [_segment_of(run, seg) for run in runs]
+
+
+def _segment_of(words: Sequence[Word], like: Segment) -> Segment:
+    text = "".join(w.text for w in words).strip()
+    return Segment(words[0].start, words[-1].end, text, tuple(words), like.avg_logprob, like.no_speech_prob)
 
 
 def mono_turns(
@@ -53,11 +76,11 @@ def mono_turns(
     """Give each recognised word to the diarized speaker who talks most during it."""
     pieces: list[tuple[Segment, str, int | None]] = []
     for seg in transcript.segments:
-        for label, words in _split_by_speaker(seg, speakers):
-            text = "".join(w.text for w in words).strip()
-            if text:
-                piece = Segment(words[0].start, words[-1].end, text, tuple(words), seg.avg_logprob, seg.no_speech_prob)
-                pieces.append((piece, label, None))
+        for part in split_at_pauses(seg):
+            for label, words in _split_by_speaker(part, speakers):
+                piece = _segment_of(words, part)
+                if piece.text:
+                    pieces.append((piece, label, None))
     turns = _join(pieces)
     return mark_overlaps(turns, speakers)
 

@@ -45,3 +45,13 @@ def call_models(whisper):
         whisper_label="whisper-base",
         diarizer=lambda: load_diarization(DiarizationModelConfig()),
     )
+
+
+@pytest.fixture(scope="session")
+def short_call_wav(tmp_path_factory) -> Path:
+    """A short synthetic Mandarin stereo call (agent on the right) written as a WAV file."""
+    from synth.calls import build_call, write_call
+    from synth.scripts import SCRIPTS
+
+    call = build_call("short-enquiry", SCRIPTS["enquiry_card_bill"][:3], agent_channel=1)
+    return write_call(call, tmp_path_factory.mktemp("calls") / "short-enquiry.wav")
