@@ -52,7 +52,9 @@ def prepare_calls(include_hour: bool) -> list[tuple[str, Path]]:
     calls.append(("synthetic stereo 5 min", synthetic("stereo-5min", long_call(300), "stereo")))
     calls.append(("synthetic mono 60 s", synthetic("mono-60s", long_call(60), "mono")))
     if (REAL / "service_audio2text_sd/2speakers_example.wav").is_file():
-        calls.append(("real mono 52 s (zh, 2 spk)", REAL / "service_audio2text_sd/2speakers_example.wav"))
+        calls.append(
+            ("real mono 52 s (zh, 2 spk)", REAL / "service_audio2text_sd/2speakers_example.wav")
+        )
     if include_hour:
         hour = folder / "stereo-1h.flac"
         if not hour.is_file():
@@ -158,25 +160,43 @@ def main() -> None:
 
     calls = prepare_calls(args.hour)
     table = Table(title="callqa transcription benchmark (2 CPU threads, Whisper base int8, greedy)")
-    for column in ("call", "audio s", "stages (s)", "callqa s", "RTF", "plain fw s", "callqa/plain", "peak MiB"):
+    for column in (
+        "call",
+        "audio s",
+        "stages (s)",
+        "callqa s",
+        "RTF",
+        "plain fw s",
+        "callqa/plain",
+        "peak MiB",
+    ):
         table.add_column(column)
     for name, path in calls:
         repeats = 1 if "1 h" in name else args.repeats
         print(f"measuring {name} ...", file=sys.stderr, flush=True)
         out = subprocess.run(
             [sys.executable, __file__, "--child", str(path), "--repeats", str(repeats)],
-            check=True, capture_output=True, text=True,
+            check=True,
+            capture_output=True,
+            text=True,
         ).stdout
         r = json.loads(out.strip().splitlines()[-1])
         stages = ", ".join(f"{k} {v:.1f}" for k, v in r["stages"].items())
         table.add_row(
-            name, f"{r['duration']:.1f}", stages, f"{r['callqa_s']:.2f}",
-            f"{r['callqa_s'] / r['duration']:.3f}", f"{r['plain_s']:.2f}",
-            f"{r['callqa_s'] / r['plain_s']:.3f}", f"{r['peak_rss_mib']:.0f}",
+            name,
+            f"{r['duration']:.1f}",
+            stages,
+            f"{r['callqa_s']:.2f}",
+            f"{r['callqa_s'] / r['duration']:.3f}",
+            f"{r['plain_s']:.2f}",
+            f"{r['callqa_s'] / r['plain_s']:.3f}",
+            f"{r['peak_rss_mib']:.0f}",
         )
     Console().print(table)
-    print("targets: stereo RTF <= 0.20 and callqa/plain <= 1.10; mono (diarized) RTF <= 0.50;"
-          " 1-hour call peak < 4096 MiB")
+    print(
+        "targets: stereo RTF <= 0.20 and callqa/plain <= 1.10; mono (diarized) RTF <= 0.50;"
+        " 1-hour call peak < 4096 MiB"
+    )
 
 
 if __name__ == "__main__":

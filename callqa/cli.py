@@ -30,10 +30,14 @@ def _fail(console: Console, message: str) -> typer.Exit:
 @app.command()
 def transcribe(
     files: Annotated[list[Path], typer.Argument(help="Recordings: WAV, FLAC, MP3, OGG/Opus, M4A.")],
-    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write <name>.json transcripts here.")] = None,  # noqa: UP045
-    as_json: Annotated[bool, typer.Option("--json", help="Print transcripts as JSON (one per line).")] = False,
-    language: Annotated[Optional[str], typer.Option(help="Whisper language code, or 'auto'.")] = None,  # noqa: UP045
-    model: Annotated[Optional[str], typer.Option(help="'base' or a CTranslate2 model folder.")] = None,  # noqa: UP045
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write <name>.json transcripts here.")
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print transcripts as JSON (one per line).")
+    ] = False,
+    language: Annotated[str | None, typer.Option(help="Whisper language code, or 'auto'.")] = None,
+    model: Annotated[str | None, typer.Option(help="'base' or a CTranslate2 model folder.")] = None,
     agent_channel: Annotated[
         Optional[str], typer.Option(help="Stereo: which channel is the agent: auto, left, right.")  # noqa: UP045
     ] = None,
@@ -42,7 +46,7 @@ def transcribe(
     """Turn call recordings into speaker-attributed transcripts (who said what, when)."""
     from callqa.config import load_settings
     from callqa.console import BatchProgress, print_transcript
-    from callqa.runner import Transcriber, transcribe_files
+    from callqa.runner import Outcome, Transcriber, transcribe_files
 
     out_console = Console(stderr=as_json)
     err_console = Console(stderr=True)
@@ -57,31 +61,39 @@ def transcribe(
     failed = 0
     batch = BatchProgress(err_console, len(files))
 
-    def on_done(outcome: object) -> None:
+    def on_done(outcome: Outcome) -> None:
         nonlocal failed
         batch.file_done()
-        if outcome.error is not None:  # type: ignore[attr-defined]
+        if outcome.transcript is None:
             failed += 1
             batch.progress.console.print(  # one line per bad file, whatever the terminal width
-                f"[red]error:[/red] {outcome.error}", highlight=False, soft_wrap=True  # type: ignore[attr-defined]
+                f"[red]error:[/red] {outcome.error}",
+                highlight=False,
+                soft_wrap=True,
             )
         elif as_json:
-            sys.stdout.write(outcome.transcript.to_json(indent=None) + "\n")  # type: ignore[attr-defined]
+            sys.stdout.write(outcome.transcript.to_json(indent=None) + "\n")
             sys.stdout.flush()
         else:
-            print_transcript(out_console, outcome.transcript)  # type: ignore[attr-defined]
+            print_transcript(out_console, outcome.transcript)
 
     with batch.shown():
-        transcribe_files(files, transcriber, out_dir=out, progress_for=batch.hook_for, on_done=on_done)
+        transcribe_files(
+            files, transcriber, out_dir=out, progress_for=batch.hook_for, on_done=on_done
+        )
     done = len(files) - failed
-    out_console.print(f"{done} transcribed, {failed} failed" + (f"; transcripts in {out}" if out else ""))
+    out_console.print(
+        f"{done} transcribed, {failed} failed" + (f"; transcripts in {out}" if out else "")
+    )
     if failed:
         raise typer.Exit(1)
 
 
 @app.command()
 def demo(
-    out: Annotated[Path, typer.Option("--out", "-o", help="Where the sample calls and transcripts go.")] = Path("demo-out"),
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Where the sample calls and transcripts go.")
+    ] = Path("demo-out"),
     config: ConfigOption = None,
 ) -> None:
     """The main job on embedded defaults: build sample Mandarin calls, transcribe them all."""

@@ -52,7 +52,9 @@ class Settings(BaseSettings):
         from faster_whisper.tokenizer import _LANGUAGE_CODES
 
         if value != "auto" and value not in _LANGUAGE_CODES:
-            raise ValueError(f"unknown language {value!r}; use a Whisper code such as zh or en, or auto")
+            raise ValueError(
+                f"unknown language {value!r}; use a Whisper code such as zh or en, or auto"
+            )
         return value
 
     # --- stage options --------------------------------------------------------------
@@ -92,7 +94,9 @@ class Settings(BaseSettings):
                 output_script=self.output_script,
             ),
             diarize=DiarizeOptions(
-                num_speakers=None if (self.min_speakers or self.max_speakers) else self.num_speakers,
+                num_speakers=None
+                if (self.min_speakers or self.max_speakers)
+                else self.num_speakers,
                 min_speakers=self.min_speakers,
                 max_speakers=self.max_speakers,
             ),
@@ -124,8 +128,13 @@ def load_settings(config_file: str | Path | None = None, **overrides: Any) -> Se
         problems = "; ".join(
             f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
         )
-        raise ConfigError(f"configuration ({path if path.is_file() else 'defaults'}): {problems}") from exc
+        raise ConfigError(
+            f"configuration ({path if path.is_file() else 'defaults'}): {problems}"
+        ) from exc
 
 
 def _any_env() -> bool:
-    return any(key.startswith("CALLQA_") and key not in ("CALLQA_CONFIG", "CALLQA_CACHE") for key in os.environ)
+    return any(
+        key.startswith("CALLQA_") and key not in ("CALLQA_CONFIG", "CALLQA_CACHE")
+        for key in os.environ
+    )

@@ -61,7 +61,9 @@ def agent_found(outcome: Outcome) -> bool | None:
 def run_demo(out: Path, config: Path | None) -> int:
     console = Console()
     calls = build_demo_calls(out / "calls", console)
-    console.print(f"[bold]callqa demo[/bold]: transcribing {len(calls)} sample calls from {out / 'calls'}")
+    console.print(
+        f"[bold]callqa demo[/bold]: transcribing {len(calls)} sample calls from {out / 'calls'}"
+    )
     settings = load_settings(config)
     transcriber = Transcriber(settings)
     batch = BatchProgress(console, len(calls))
@@ -76,8 +78,13 @@ def run_demo(out: Path, config: Path | None) -> int:
             batch.progress.console.print(f"[red]error:[/red] {outcome.error}", soft_wrap=True)
 
     with batch.shown():
-        transcribe_files(calls, transcriber, out_dir=out / "transcripts",
-                         progress_for=batch.hook_for, on_done=on_done)
+        transcribe_files(
+            calls,
+            transcriber,
+            out_dir=out / "transcripts",
+            progress_for=batch.hook_for,
+            on_done=on_done,
+        )
     right = sum(1 for o in outcomes if agent_found(o))
     failed = sum(1 for o in outcomes if o.error is not None)
     console.print(

@@ -15,6 +15,6 @@ os.environ["TRANSFORMERS_OFFLINE"] = "1"
 os.environ["PYANNOTE_METRICS_ENABLED"] = "0"
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
-from models.cache import cache_dir  # noqa: E402
+from models.cache import cache_dir
 
 __all__ = ["cache_dir"]

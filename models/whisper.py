@@ -76,7 +76,9 @@ def load_whisper(config: WhisperConfig = WhisperConfig()) -> WhisperModel:
     try:
         from faster_whisper import WhisperModel
     except ImportError as exc:  # pragma: no cover - a broken install
-        raise ModelNotFoundError("faster-whisper is not installed: pip install faster-whisper") from exc
+        raise ModelNotFoundError(
+            "faster-whisper is not installed: pip install faster-whisper"
+        ) from exc
     folder = resolve_whisper(config.model)
     return WhisperModel(
         str(folder),

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -105,7 +106,9 @@ def decode(
 
     with container:
         if not container.streams.audio:
-            raise NotAudioError(label, f"not a recording: the file holds no audio stream; expected {ACCEPTED}")
+            raise NotAudioError(
+                label, f"not a recording: the file holds no audio stream; expected {ACCEPTED}"
+            )
         stream = container.streams.audio[0]
         channels = stream.codec_context.channels or 0
         if channels not in (1, 2):
@@ -115,8 +118,9 @@ def decode(
         declared = _declared_duration(container, stream)
         if declared is not None and declared > max_duration:
             raise AudioTooLongError(
-                label, f"{declared / 60:.1f} min long; the limit is {max_duration / 60:.1f} min"
-                " (raise max_duration_s in the configuration for longer calls)"
+                label,
+                f"{declared / 60:.1f} min long; the limit is {max_duration / 60:.1f} min"
+                " (raise max_duration_s in the configuration for longer calls)",
             )
         samples = _decode_stream(container, stream, channels, label, max_duration)
         codec = stream.codec_context.name or "unknown"
@@ -130,8 +134,9 @@ def decode(
     decoded = samples.shape[1] / SAMPLE_RATE
     if declared is not None and decoded + _TRUNCATION_TOLERANCE_S < declared * 0.98:
         raise CorruptAudioError(
-            label, f"the audio stream ends at {decoded:.1f} s of the {declared:.1f} s it declares"
-            " (truncated or damaged file)"
+            label,
+            f"the audio stream ends at {decoded:.1f} s of the {declared:.1f} s it declares"
+            " (truncated or damaged file)",
         )
     return Audio(
         source=label,
@@ -198,8 +203,9 @@ def _decode_stream(
                 total += array.shape[1]
             if total > limit:
                 raise AudioTooLongError(
-                    label, f"longer than the limit of {max_duration / 60:.1f} min"
-                    " (raise max_duration_s in the configuration for longer calls)"
+                    label,
+                    f"longer than the limit of {max_duration / 60:.1f} min"
+                    " (raise max_duration_s in the configuration for longer calls)",
                 )
         for out in resampler.resample(None):
             chunks.append(out.to_ndarray())
@@ -232,26 +238,32 @@ def write_audio(path: str | Path, samples: np.ndarray, sample_rate: int = SAMPLE
     try:
         container_format, codec = _WRITERS[path.suffix.lower()]
     except KeyError:
-        raise ValueError(f"{path}: cannot write {path.suffix!r}; use one of {sorted(_WRITERS)}") from None
+        raise ValueError(
+            f"{path}: cannot write {path.suffix!r}; use one of {sorted(_WRITERS)}"
+        ) from None
     data = np.atleast_2d(np.clip(samples, -1.0, 1.0)).astype(np.float32)
     channels = data.shape[0]
     layout = {1: "mono", 2: "stereo"}.get(channels, f"{channels}c")
-    rate = 48_000 if codec == "libopus" and sample_rate not in (8000, 12000, 16000, 24000, 48000) else sample_rate
+    rate = (
+        48_000
+        if codec == "libopus" and sample_rate not in (8000, 12000, 16000, 24000, 48000)
+        else sample_rate
+    )
     path.parent.mkdir(parents=True, exist_ok=True)
     with av.open(str(path), mode="w", format=container_format) as out:
-        stream = out.add_stream(codec, rate=rate, layout=layout)  # type: ignore[call-arg]
-        sample_format = stream.codec_context.codec.audio_formats[0].name  # type: ignore[union-attr]
+        stream: Any = out.add_stream(codec, rate=rate, layout=layout)
+        sample_format = stream.codec_context.codec.audio_formats[0].name
         frame = av.AudioFrame.from_ndarray(data, format="fltp", layout=layout)
         frame.sample_rate = sample_rate
         resampler = av.AudioResampler(format=sample_format, layout=layout, rate=rate)
-        frame_size = stream.codec_context.frame_size or 1024  # type: ignore[union-attr]
+        frame_size = stream.codec_context.frame_size or 1024
         fifo = av.AudioFifo()
         for resampled in resampler.resample(frame) + resampler.resample(None):
             fifo.write(resampled)
         while fifo.samples:
             chunk = fifo.read(min(frame_size, fifo.samples), partial=True)
-            for packet in stream.encode(chunk):  # type: ignore[union-attr]
+            for packet in stream.encode(chunk):
                 out.mux(packet)
-        for packet in stream.encode(None):  # type: ignore[union-attr]
+        for packet in stream.encode(None):
             out.mux(packet)
     return path

@@ -9,7 +9,7 @@ roles (agent / customer) are then assigned with a stated confidence.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -38,10 +38,10 @@ DEAD_CHANNEL_RATIO = 1e-3
 
 @dataclass(frozen=True)
 class CallOptions:
-    transcribe: TranscribeOptions = TranscribeOptions()
+    transcribe: TranscribeOptions = field(default_factory=TranscribeOptions)
     diarize: DiarizeOptions | None = None
     """None = pipeline.diarize's defaults (two speakers)."""
-    roles: RoleOptions = RoleOptions()
+    roles: RoleOptions = field(default_factory=RoleOptions)
     keep_words: bool = True
 
 
@@ -66,7 +66,9 @@ def transcribe_call(
     layout = channel_layout(audio)
     if layout == "stereo":
         channels = [
-            transcribe_channel(audio.channel(c), models.whisper, options.transcribe, channel=c, progress=progress)
+            transcribe_channel(
+                audio.channel(c), models.whisper, options.transcribe, channel=c, progress=progress
+            )
             for c in range(audio.channels)
         ]
         _require_speech(audio, channels)
@@ -76,7 +78,9 @@ def transcribe_call(
         channel = transcribe_channel(samples, models.whisper, options.transcribe, progress=progress)
         _require_speech(audio, [channel])
         channels = [channel]
-        labelled = _diarized(samples, channel, models, options, progress) if channel.segments else []
+        labelled = (
+            _diarized(samples, channel, models, options, progress) if channel.segments else []
+        )
 
     roles, evidence = assign_roles(
         _text_by_label(labelled), first_label([(t.start, t.label) for t in labelled]), options.roles
@@ -84,7 +88,7 @@ def transcribe_call(
     main = max(channels, key=lambda c: c.speech_duration)
     return Transcript(
         call_id=call_id or Path(audio.source).stem,
-        audio=AudioFacts(**audio.facts()),  # type: ignore[arg-type]
+        audio=AudioFacts(**audio.facts()),
         language=main.language,
         model=models.whisper_label,
         roles=evidence,
@@ -113,7 +117,9 @@ def _mono_signal(audio: Audio, layout: Layout) -> np.ndarray:
 
 def _require_speech(audio: Audio, channels: list[ChannelTranscript]) -> None:
     if all(c.speech_duration <= 0 for c in channels):
-        raise NoSpeechError(audio.source, "no speech found in the recording (silence or noise only)")
+        raise NoSpeechError(
+            audio.source, "no speech found in the recording (silence or noise only)"
+        )
 
 
 def _diarized(

@@ -17,17 +17,53 @@ from pipeline.transcript import RoleEvidence
 # Phrases an agent says and a customer rarely does, with weights. Matched on Simplified,
 # lower-cased text; the active rule pack's greeting/closing phrases are added to these.
 AGENT_CUES: Mapping[str, float] = {
-    "很高兴为您服务": 4, "为您服务": 3, "工号": 3, "有什么可以帮您": 4, "有什么可以帮到您": 4,
-    "请问有什么": 2, "感谢您的来电": 4, "感谢来电": 3, "还有其他可以帮您": 4, "还有什么可以帮您": 4,
-    "客服": 2, "银行": 1, "为您查询": 3, "为您办理": 3, "帮您查": 2, "帮您办": 2, "核实": 2,
-    "请您": 1.5, "您的": 0.5, "您": 0.3, "稍等": 1, "请问": 0.5, "祝您": 2,
-    "thank you for calling": 4, "how can i help": 3, "how may i help": 3, "my name is": 1,
+    "很高兴为您服务": 4,
+    "为您服务": 3,
+    "工号": 3,
+    "有什么可以帮您": 4,
+    "有什么可以帮到您": 4,
+    "请问有什么": 2,
+    "感谢您的来电": 4,
+    "感谢来电": 3,
+    "还有其他可以帮您": 4,
+    "还有什么可以帮您": 4,
+    "客服": 2,
+    "银行": 1,
+    "为您查询": 3,
+    "为您办理": 3,
+    "帮您查": 2,
+    "帮您办": 2,
+    "核实": 2,
+    "请您": 1.5,
+    "您的": 0.5,
+    "您": 0.3,
+    "稍等": 1,
+    "请问": 0.5,
+    "祝您": 2,
+    "thank you for calling": 4,
+    "how can i help": 3,
+    "how may i help": 3,
+    "my name is": 1,
     "is there anything else": 3,
 }
 CUSTOMER_CUES: Mapping[str, float] = {
-    "我想": 1.5, "我要": 1.5, "我的卡": 2, "帮我": 1.5, "你们": 1.5, "我这个": 1, "投诉": 1,
-    "怎么回事": 1.5, "为什么": 0.5, "我查": 0.5, "我问一下": 2, "我想问": 2, "我刚才": 1,
-    "i want to": 1.5, "my card": 2, "i'd like to": 1.5, "you guys": 1,
+    "我想": 1.5,
+    "我要": 1.5,
+    "我的卡": 2,
+    "帮我": 1.5,
+    "你们": 1.5,
+    "我这个": 1,
+    "投诉": 1,
+    "怎么回事": 1.5,
+    "为什么": 0.5,
+    "我查": 0.5,
+    "我问一下": 2,
+    "我想问": 2,
+    "我刚才": 1,
+    "i want to": 1.5,
+    "my card": 2,
+    "i'd like to": 1.5,
+    "you guys": 1,
 }
 # How much the sides' cue scores must differ to be sure (see _confidence).
 _SCALE = 4.0
@@ -54,13 +90,15 @@ def assign_roles(
     if options.agent is not None:
         roles = {lab: "agent" if lab == options.agent else "customer" for lab in labels}
         method = "metadata" if options.source == "metadata" else "configured"
-        return roles, RoleEvidence(method=method, confidence=1.0, agent=options.agent)  # type: ignore[arg-type]
+        return roles, RoleEvidence(method=method, confidence=1.0, agent=options.agent)
     if not labels:
         return {}, RoleEvidence(method="single_speaker", confidence=0.0, agent=None)
 
     cues = dict(AGENT_CUES)
     cues.update({to_simplified(c).lower(): 4.0 for c in options.extra_agent_cues})
-    score = {lab: _score(text, cues) - _score(text, CUSTOMER_CUES) for lab, text in text_by_label.items()}
+    score = {
+        lab: _score(text, cues) - _score(text, CUSTOMER_CUES) for lab, text in text_by_label.items()
+    }
     if len(labels) == 1:
         (label,) = labels
         role = "agent" if score[label] >= 0 else "customer"
@@ -81,7 +119,7 @@ def assign_roles(
     roles = {lab: "agent" if lab == agent else "customer" for lab in labels}
     detail = ", ".join(f"{lab} {score[lab]:+.1f}" for lab in ranked)
     return roles, RoleEvidence(
-        method=method,  # type: ignore[arg-type]
+        method=method,
         confidence=round(confidence, 3),
         agent=agent,
         detail=f"cue scores: {detail}",

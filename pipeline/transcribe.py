@@ -100,7 +100,7 @@ def transcribe_channel(
     progress(stage, 0.0, duration)
     if not np.any(samples):  # digital silence: the VAD would find nothing either
         return ChannelTranscript(channel, (), options.language, 0.0, duration, 0.0)
-    raw_segments, info = model.transcribe(samples, **options.whisper_kwargs())  # type: ignore[arg-type]
+    raw_segments, info = model.transcribe(samples, **options.whisper_kwargs())
     convert = script_converter(options.output_script)
     voiced = VoicedFrames(samples)
     segments: list[Segment] = []
@@ -154,6 +154,7 @@ class VoicedFrames:
         lo, hi = self._frame(max(last.start, last.end - self.SEARCH_S)), self._frame(last.end)
         hits = np.flatnonzero(self.voiced[lo:hi])
         end = round((lo + hits[-1] + 1) * self.FRAME_S, 3) if len(hits) else last.end
+        words: tuple[Word, ...]
         if len(segment.words) == 1:
             words = (first.model_copy(update={"start": start, "end": max(end, start)}),)
         else:
@@ -162,8 +163,14 @@ class VoicedFrames:
                 *segment.words[1:-1],
                 last.model_copy(update={"end": max(end, last.start)}),
             )
-        return Segment(words[0].start, words[-1].end, segment.text, words,
-                       segment.avg_logprob, segment.no_speech_prob)
+        return Segment(
+            words[0].start,
+            words[-1].end,
+            segment.text,
+            words,
+            segment.avg_logprob,
+            segment.no_speech_prob,
+        )
 
 
 def _clean_segment(raw: object, convert: object, options: TranscribeOptions) -> Segment | None:

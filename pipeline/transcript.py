@@ -64,7 +64,9 @@ class AudioFacts(_Frozen):
 class RoleEvidence(_Frozen):
     """How the agent was told apart from the customer, and how sure that is (0.5 = a guess)."""
 
-    method: Literal["configured", "metadata", "content", "first_speaker", "single_speaker", "external"]
+    method: Literal[
+        "configured", "metadata", "content", "first_speaker", "single_speaker", "external"
+    ]
     confidence: float = Field(ge=0, le=1)
     agent: str | None = Field(default=None, description="label of the agent's channel or speaker")
     detail: str | None = None

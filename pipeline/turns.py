@@ -67,7 +67,9 @@ def split_at_pauses(seg: Segment, pause: float = JOIN_GAP_S) -> list[Segment]:
 
 def _segment_of(words: Sequence[Word], like: Segment) -> Segment:
     text = "".join(w.text for w in words).strip()
-    return Segment(words[0].start, words[-1].end, text, tuple(words), like.avg_logprob, like.no_speech_prob)
+    return Segment(
+        words[0].start, words[-1].end, text, tuple(words), like.avg_logprob, like.no_speech_prob
+    )
 
 
 def mono_turns(
@@ -150,7 +152,9 @@ def mark_overlaps(
         others += [(s.start, s.end) for s in speakers if s.speaker != turn.label]
         overlap = any(min(turn.end, e) - max(turn.start, s) >= MIN_OVERLAP_S for s, e in others)
         marked.append(
-            LabelledTurn(turn.label, turn.start, turn.end, turn.words, turn.text, turn.channel, overlap)
+            LabelledTurn(
+                turn.label, turn.start, turn.end, turn.words, turn.text, turn.channel, overlap
+            )
         )
     return marked
 
@@ -160,7 +164,7 @@ def to_turns(
 ) -> tuple[Turn, ...]:
     return tuple(
         Turn(
-            speaker=roles.get(t.label, "customer"),  # type: ignore[arg-type]
+            speaker=roles.get(t.label, "customer"),
             start=t.start,
             end=t.end,
             text=t.text,

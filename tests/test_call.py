@@ -29,8 +29,13 @@ def _chars(text: str) -> str:
 def _audio_of(call):
     from pipeline.audio import Audio
 
-    return Audio(source=f"{call.call_id}.wav", samples=call.samples, original_sample_rate=16000,
-                 codec="pcm_f32le", container="wav")
+    return Audio(
+        source=f"{call.call_id}.wav",
+        samples=call.samples,
+        original_sample_rate=16000,
+        codec="pcm_f32le",
+        container="wav",
+    )
 
 
 @pytest.fixture(scope="module")
@@ -61,8 +66,11 @@ def test_stereo_text_per_party_matches_the_script(stereo_agent_right, transcript
 
 def test_stereo_turn_boundaries_follow_the_audio(stereo_agent_right, transcript_agent_right):
     for ref in stereo_agent_right.turns:
-        same = [t for t in transcript_agent_right.turns if t.speaker == ref.speaker
-                and min(t.end, ref.end) > max(t.start, ref.start)]
+        same = [
+            t
+            for t in transcript_agent_right.turns
+            if t.speaker == ref.speaker and min(t.end, ref.end) > max(t.start, ref.start)
+        ]
         assert same, f"no {ref.speaker} turn over {ref.start:.1f}-{ref.end:.1f}"
         assert min(abs(t.start - ref.start) for t in same) <= 0.3
         assert min(abs(t.end - ref.end) for t in same) <= 0.3
@@ -115,7 +123,10 @@ def test_real_stereo_recording_per_channel(call_models):
     transcript = transcribe_call(audio, call_models, options)
     by_channel = {t.channel: t.text for t in transcript.turns}
     norm = lambda s: " ".join(re.sub(r"[^a-z ]+", " ", s.lower()).split())  # noqa: E731
-    left = "he began a confused complaint against the wizard who had vanished behind the curtain on the left"
+    left = (
+        "he began a confused complaint against the wizard"
+        " who had vanished behind the curtain on the left"
+    )
     right = "the horizon seems extremely distant"
     assert jiwer.wer(left, norm(by_channel[0])) <= 0.1
     assert jiwer.wer(right, norm(by_channel[1])) <= 0.1
@@ -135,8 +146,13 @@ def test_no_speech_at_all(call_models, layout):
     samples = np.zeros((2, 16000 * 5), np.float32)
     if layout == "noise":
         samples = (rng.standard_normal((2, 16000 * 5)) * 0.003).astype(np.float32)
-    audio = Audio(source=f"{layout}.wav", samples=samples, original_sample_rate=16000,
-                  codec="pcm_s16le", container="wav")
+    audio = Audio(
+        source=f"{layout}.wav",
+        samples=samples,
+        original_sample_rate=16000,
+        codec="pcm_s16le",
+        container="wav",
+    )
     with pytest.raises(NoSpeechError) as info:
         transcribe_call(audio, call_models)
     assert f"{layout}.wav" in str(info.value)

@@ -7,7 +7,6 @@ import os
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -17,10 +16,16 @@ from tests.conftest import ROOT, real
 CALLQA = [sys.executable, "-m", "callqa.cli"]
 
 
-def run(*args: str, env: dict[str, str] | None = None, prefix: tuple[str, ...] = ()) -> subprocess.CompletedProcess[str]:
+def run(
+    *args: str, env: dict[str, str] | None = None, prefix: tuple[str, ...] = ()
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [*prefix, *CALLQA, *args], capture_output=True, text=True, cwd=ROOT,
-        env={**os.environ, "COLUMNS": "200", **(env or {})}, timeout=600,
+        [*prefix, *CALLQA, *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "COLUMNS": "200", **(env or {})},
+        timeout=600,
     )
 
 
@@ -30,8 +35,15 @@ def batch(tmp_path_factory, short_call_wav):
     (folder / "notes.txt").write_text("not a recording\n" * 50)
     (folder / "empty.wav").write_bytes(b"")
     out = folder / "out"
-    result = run("transcribe", str(short_call_wav), str(folder / "notes.txt"),
-                 str(folder / "empty.wav"), "--out", str(out), "--json")
+    result = run(
+        "transcribe",
+        str(short_call_wav),
+        str(folder / "notes.txt"),
+        str(folder / "empty.wav"),
+        "--out",
+        str(out),
+        "--json",
+    )
     return result, out
 
 
@@ -66,7 +78,9 @@ def test_readable_transcript_on_the_terminal(short_call_wav):
     result = run("transcribe", str(short_call_wav))
     assert result.returncode == 0, result.stderr
     assert "short-enquiry" in result.stdout
-    agent_lines = [line for line in result.stdout.splitlines() if line.startswith("  ") and " agent " in line]
+    agent_lines = [
+        line for line in result.stdout.splitlines() if line.startswith("  ") and " agent " in line
+    ]
     assert agent_lines and "00:00." in agent_lines[0]
     assert "1 transcribed, 0 failed" in result.stdout
 
@@ -80,7 +94,9 @@ def test_bad_setting_is_a_clear_error(short_call_wav):
 def test_metadata_sidecar_fixes_the_agent_channel(tmp_path, short_call_wav):
     wav = tmp_path / "meta-call.wav"
     shutil.copy(short_call_wav, wav)
-    (tmp_path / "meta-call.meta.json").write_text(json.dumps({"call_id": "C-42", "agent_channel": "left"}))
+    (tmp_path / "meta-call.meta.json").write_text(
+        json.dumps({"call_id": "C-42", "agent_channel": "left"})
+    )
     result = run("transcribe", str(wav), "--json")
     transcript = Transcript.from_json(result.stdout.splitlines()[0])
     assert transcript.call_id == "C-42"

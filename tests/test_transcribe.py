@@ -51,12 +51,18 @@ def test_output_is_simplified_by_default_and_traditional_on_request(whisper):
 
 @pytest.mark.parametrize(
     "name",
-    ["faster-whisper/jfk.flac", "wenet/librispeech-1995-1837-0001.wav", "joinly/OSR_us_000_0034_8k.wav"],
+    [
+        "faster-whisper/jfk.flac",
+        "wenet/librispeech-1995-1837-0001.wav",
+        "joinly/OSR_us_000_0034_8k.wav",
+    ],
 )
 def test_english_word_error_rate(whisper, name):
     # Measured 0.0 WER on all three (jfk 44.1 kHz FLAC, LibriSpeech, 8 kHz telephone-rate).
     (row,) = [r for r in manifest() if r["file"] == name]
-    channel = transcribe_channel(decode(real(name)).mono(), whisper, TranscribeOptions(language="en"))
+    channel = transcribe_channel(
+        decode(real(name)).mono(), whisper, TranscribeOptions(language="en")
+    )
     assert jiwer.wer(_words(row["reference"]), _words(_text(channel))) <= 0.05
 
 
@@ -91,8 +97,10 @@ def test_word_timestamps_lie_inside_their_segment(whisper):
 
 
 def test_repetition_loop_is_cut():
-    looped = [Word(start=i * 0.2, end=i * 0.2 + 0.2, text=t, p=0.5)
-              for i, t in enumerate(["您好", "请问"] + ["好的"] * 12 + ["再见"])]
+    looped = [
+        Word(start=i * 0.2, end=i * 0.2 + 0.2, text=t, p=0.5)
+        for i, t in enumerate(["您好", "请问"] + ["好的"] * 12 + ["再见"])
+    ]
     kept = collapse_repeats(looped, key=lambda w: w.text, max_repeats=4)
     assert [w.text for w in kept] == ["您好", "请问", "好的", "再见"]
     phrase = list("我要挂失我要挂失我要挂失我要挂失我要挂失我要挂失")
@@ -105,7 +113,12 @@ def test_ordinary_repetition_is_kept():
 
 
 @pytest.mark.parametrize(
-    "text", ["字幕由Amara.org社区提供", "請不吝點贊 訂閱 轉發 打賞支持明鏡與點點欄目", "Thank you for watching!"]
+    "text",
+    [
+        "字幕由Amara.org社区提供",
+        "請不吝點贊 訂閱 轉發 打賞支持明鏡與點點欄目",
+        "Thank you for watching!",
+    ],
 )
 def test_silence_hallucinations_are_recognised(text):
     assert is_silence_hallucination(text)

@@ -18,8 +18,14 @@ def sample() -> Transcript:
         call_id="c1",
         audio=AudioFacts(duration=10.0, channels=2, sample_rate=8000),
         turns=(
-            Turn(speaker="agent", start=0.5, end=2.0, text="您好",
-                 words=(Word(start=0.5, end=1.0, text="您好", p=0.9),), channel=0),
+            Turn(
+                speaker="agent",
+                start=0.5,
+                end=2.0,
+                text="您好",
+                words=(Word(start=0.5, end=1.0, text="您好", p=0.9),),
+                channel=0,
+            ),
             Turn(speaker="customer", start=2.5, end=4.0, text="你好", channel=1, overlap=True),
         ),
     )
@@ -63,7 +69,7 @@ def test_bad_documents_name_source_and_problem(mutate, expected):
 
 
 def test_not_json_at_all():
-    with pytest.raises(TranscriptFormatError, match="x.json: not JSON"):
+    with pytest.raises(TranscriptFormatError, match=r"x\.json: not JSON"):
         Transcript.from_json("{oops", source="x.json")
 
 
