@@ -1,0 +1,103 @@
+"""``callqa redact-audio``: a copy of a recording with card numbers, IDs, phone numbers and
+codes silenced or bleeped (policy §6.2). Registered on the main app by ``register``.
+
+This module must not import ``callqa.cli`` (that module imports this one)."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+
+from callqa.errors import CallqaError
+
+
+def _fail(console: Console, message: str) -> typer.Exit:
+    console.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
+    return typer.Exit(2)
+
+
+def redact_audio_command(
+    recording: Annotated[Path, typer.Argument(help="The recording: WAV, FLAC, MP3, OGG, M4A.")],
+    out: Annotated[Path, typer.Argument(help="Where the redacted copy goes (format by suffix).")],
+    transcript: Annotated[
+        Optional[Path],  # noqa: UP045 - typer needs Optional on 3.11
+        typer.Option(
+            "--transcript", "-t", help="The call's transcript JSON; without it, transcribe first."
+        ),
+    ] = None,
+    mode: Annotated[
+        str, typer.Option(help="beep: a tone over each secret; silence: zeros.")
+    ] = "beep",
+    pad: Annotated[float, typer.Option(help="Seconds added before and after each span.")] = 0.15,
+    all_channels: Annotated[
+        bool,
+        typer.Option("--all-channels", help="Stereo: cover both channels, not just the speaker's."),
+    ] = False,
+    transcript_out: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option(help="Also write the redacted transcript JSON here."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the redactions as JSON.")] = False,
+    config: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option("--config", "-c", help="TOML settings file (for transcribing)."),
+    ] = None,
+) -> None:
+    """Write a copy of a recording with customer secrets (card numbers, IDs, phone numbers,
+    security codes, one-time codes) bleeped or silenced."""
+    from pipeline.audio import _WRITERS, decode, write_audio
+    from pipeline.redact import audio_spans, redact_audio, redact_transcript
+    from pipeline.transcript import Transcript
+
+    err = Console(stderr=True)
+    if mode not in ("beep", "silence"):
+        raise _fail(err, f"--mode {mode!r}: expected 'beep' or 'silence'")
+    if out.suffix.lower() not in _WRITERS:
+        raise _fail(err, f"{out}: cannot write {out.suffix!r}; use one of {sorted(_WRITERS)}")
+    if pad < 0:
+        raise _fail(err, f"--pad {pad}: expected 0 or more seconds")
+    try:
+        if transcript is not None:
+            call = Transcript.read(transcript)
+        else:
+            from callqa.config import load_settings
+            from callqa.runner import Transcriber
+
+            call = Transcriber(load_settings(config)).transcribe(recording)
+        audio = decode(recording)
+    except (CallqaError, OSError) as exc:
+        raise _fail(err, str(exc)) from exc
+
+    redacted, redactions = redact_transcript(call)
+    spans = audio_spans(call, redactions)
+    if all_channels:
+        spans = [(start, end, None) for start, end, _channel in spans]
+    cleaned = redact_audio(audio, spans, mode="beep" if mode == "beep" else "silence", pad_s=pad)
+    write_audio(out, cleaned.samples, cleaned.sample_rate)
+    if transcript_out is not None:
+        redacted.write(transcript_out)
+
+    if as_json:
+        report = {
+            "output": str(out),
+            "transcript": str(transcript_out) if transcript_out else None,
+            "redactions": [r.model_dump() for r in redactions],
+        }
+        typer.echo(json.dumps(report, ensure_ascii=False))
+    else:
+        kinds = Counter(r.kind for r in redactions)
+        summary = ", ".join(f"{k} x{n}" for k, n in sorted(kinds.items())) or "nothing found"
+        Console().print(f"{len(redactions)} redacted ({summary}); wrote {out}", highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``redact-audio`` to the ``callqa`` command."""
+    app.command("redact-audio")(redact_audio_command)
+
+
+__all__ = ["redact_audio_command", "register"]
