@@ -109,3 +109,11 @@ class AudioNotFoundError(AudioError):
 
 
 __all__ += ["AudioNotFoundError"]
+
+
+class RulePackError(ConfigError):
+    """A rule pack (rules/*.yaml) cannot be loaded: bad YAML, an unknown key, a bad value or
+    a dangling reference. The message names the file, the rule id and the problem."""
+
+
+__all__ += ["RulePackError"]
