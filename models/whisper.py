@@ -70,9 +70,13 @@ def resolve_whisper(model: str = "base") -> Path:
     return folder
 
 
-@functools.cache
-def load_whisper(config: WhisperConfig = WhisperConfig()) -> WhisperModel:
+def load_whisper(config: WhisperConfig | None = None) -> WhisperModel:
     """Load (once per process and config) the faster-whisper model."""
+    return _load_whisper(config or WhisperConfig())
+
+
+@functools.cache
+def _load_whisper(config: WhisperConfig) -> WhisperModel:
     try:
         from faster_whisper import WhisperModel
     except ImportError as exc:  # pragma: no cover - a broken install

