@@ -251,19 +251,14 @@ def write_audio(path: str | Path, samples: np.ndarray, sample_rate: int = SAMPLE
     )
     path.parent.mkdir(parents=True, exist_ok=True)
     with av.open(str(path), mode="w", format=container_format) as out:
-        stream: Any = out.add_stream(codec, rate=rate, layout=layout)
-        sample_format = stream.codec_context.codec.audio_formats[0].name
-        frame = av.AudioFrame.from_ndarray(data, format="fltp", layout=layout)
+        stream: Any = out.add_stream(codec, rate=rate)
+        stream.layout = layout
+        frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(data), format="fltp", layout=layout)
         frame.sample_rate = sample_rate
-        resampler = av.AudioResampler(format=sample_format, layout=layout, rate=rate)
-        frame_size = stream.codec_context.frame_size or 1024
-        fifo = av.AudioFifo()
-        for resampled in resampler.resample(frame) + resampler.resample(None):
-            fifo.write(resampled)
-        while fifo.samples:
-            chunk = fifo.read(min(frame_size, fifo.samples), partial=True)
-            for packet in stream.encode(chunk):
-                out.mux(packet)
+        frame.pts = 0  # a timed first frame lets the muxer record the encoder delay
+        # PyAV converts the frame to the encoder's sample format, rate and frame size.
+        for packet in stream.encode(frame):
+            out.mux(packet)
         for packet in stream.encode(None):
             out.mux(packet)
     return path

