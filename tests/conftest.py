@@ -9,6 +9,20 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 REAL = ROOT.parent / "shared" / "data" / "real"
+# The bank rule pack's stable rule ids, as issue 3 names them: reports refer to these.
+BANK_RULE_IDS = (
+    "greeting",
+    "identity_verification",
+    "risk_disclosure",
+    "customer_consent",
+    "result_confirmation",
+    "followup_commitment",
+    "complaint_apology",
+    "complaint_time_commitment",
+    "forbidden_language",
+    "closing",
+    "answer_time",
+)
 
 
 def real(relative: str) -> Path:

@@ -15,22 +15,11 @@ import pytest
 import yaml
 
 from pipeline.transcript import Transcript
+from tests.conftest import BANK_RULE_IDS
 
 EVAL = Path(__file__).resolve().parent / "data" / "eval"
 CALLS = EVAL / "calls"
-RULES = (
-    "greeting",
-    "identity_verification",
-    "risk_disclosure",
-    "customer_consent",
-    "result_confirmation",
-    "followup_commitment",
-    "complaint_apology",
-    "complaint_time_commitment",
-    "forbidden_language",
-    "closing",
-    "answer_time",
-)
+RULES = BANK_RULE_IDS
 OUTCOMES = {"passed", "failed", "not_applicable"}
 ALWAYS_APPLICABLE = ("greeting", "forbidden_language", "closing", "answer_time")
 OPERATION_RULES = (

@@ -12,21 +12,9 @@ import yaml
 
 from callqa.errors import CallqaError, RulePackError
 from rules import default_pack_path, hotwords, load_pack, parse_pack
-from tests.conftest import ROOT
+from tests.conftest import BANK_RULE_IDS, ROOT
 
-RULE_IDS = (
-    "greeting",
-    "identity_verification",
-    "risk_disclosure",
-    "customer_consent",
-    "result_confirmation",
-    "followup_commitment",
-    "complaint_apology",
-    "complaint_time_commitment",
-    "forbidden_language",
-    "closing",
-    "answer_time",
-)
+RULE_IDS = BANK_RULE_IDS
 
 SMALL = """\
 name: small_pack
