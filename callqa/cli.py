@@ -106,5 +106,18 @@ def demo(
     raise typer.Exit(code)
 
 
+from callqa.cli_redact import register as _register_redact  # noqa: E402
+
+_register_redact(app)
+
+
+from callqa.cli_rules import register as _register_rules  # noqa: E402
+
+_register_rules(app)
+
+from callqa.cli_analyze import register as _register_analyze  # noqa: E402
+
+_register_analyze(app)
+
 if __name__ == "__main__":  # pragma: no cover
     app()

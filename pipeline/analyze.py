@@ -1,0 +1,79 @@
+"""One transcript in, one call analysis out: redaction first (only redacted text is kept
+or shown), then the rule pack, sentiment, service metrics and the score."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pipeline.analysis import CallAnalysis
+from pipeline.transcript import Transcript
+
+if TYPE_CHECKING:
+    from models.sentiment import SentimentModel
+    from rules.pack import RulePack
+    from rules.policy import Policy
+
+
+def load_analyser(
+    pack_path: str | Path | None = None,
+    policy_path: str | Path | None = None,
+    sentiment_model: str = "default",
+) -> Analyser:
+    """The rule pack (the policy's answer limit applied to it), the policy, the sentiment model."""
+    from models.sentiment import SentimentConfig, load_sentiment
+    from rules.pack import default_pack_path, load_pack
+    from rules.policy import load_policy
+
+    policy = load_policy(policy_path)
+    pack = load_pack(pack_path or default_pack_path())
+    pack = pack.with_settings(answer_limit_s=policy.answer_limit_s)
+    return Analyser(pack, policy, load_sentiment(SentimentConfig(model=sentiment_model)))
+
+
+@dataclass(frozen=True)
+class Analyser:
+    """What analysing a call needs, loaded once: the rule pack, the policy, the sentiment model."""
+
+    pack: RulePack
+    policy: Policy
+    sentiment: SentimentModel
+
+    def analyse(
+        self, transcript: Transcript, metadata: Mapping[str, object] | None = None
+    ) -> tuple[Transcript, CallAnalysis]:
+        """Returns the redacted transcript (what may be stored) and its analysis."""
+        from pipeline.metrics import service_metrics
+        from pipeline.redact import redact_transcript
+        from pipeline.scorecard import score_call
+        from pipeline.sentiment import call_sentiment
+        from rules.engine import evaluate
+
+        metadata = dict(metadata or {})
+        redacted, redactions = redact_transcript(transcript)
+        results = evaluate(redacted, self.pack, metadata=metadata)
+        critical = set(self.policy.call_score.critical_rules)
+        results = tuple(
+            r.model_copy(update={"critical": r.critical or r.id in critical}) for r in results
+        )
+        turn_sentiments, sentiment = call_sentiment(redacted, self.sentiment)
+        ring = metadata.get("ring_time_s")
+        metrics = service_metrics(  # on the original: a placeholder is not what was said
+            transcript, ring_time_s=float(ring) if isinstance(ring, int | float) else None
+        )
+        score, breakdown, flags = score_call(results, metrics, sentiment, self.policy)
+        analysis = CallAnalysis(
+            call_id=transcript.call_id,
+            rules=results,
+            sentiment={**sentiment, "turns": [t.model_dump() for t in turn_sentiments]},
+            metrics=dict(metrics),
+            score=score,
+            score_breakdown=breakdown,
+            flags=flags,
+            redactions=redactions,
+            rule_pack=self.pack.label,
+            policy=f"{self.policy.name}@{self.policy.digest}",
+        )
+        return redacted, analysis
