@@ -2,8 +2,9 @@
 
 Builds a handful of sample Mandarin bank calls (synthesised with two distinct voices,
 agent on the left channel in some, on the right in others, one mono), transcribes them
-all, prints the transcripts and checks the agent was found in each. Synthesised speech is
-cached, so a rerun is quick.
+all, prints the transcripts, checks the agent was found in each, and judges each call
+against the bank's rule pack (flagged calls first). Synthesised speech is cached, so a
+rerun is quick.
 """
 
 from __future__ import annotations
@@ -58,6 +59,25 @@ def agent_found(outcome: Outcome) -> bool | None:
     return bool(hits) and sum(hits) / len(hits) >= 0.8
 
 
+def print_flagged(console: Console, outcomes: list[Outcome]) -> None:
+    """Each call judged against the bank's rule pack and policy; flagged calls first."""
+    from rich.table import Table
+
+    from pipeline.analyze import load_analyser
+
+    analyser = load_analyser()
+    judged = [analyser.analyse(o.transcript)[1] for o in outcomes if o.transcript is not None]
+    judged.sort(key=lambda a: (not a.flags, a.score))
+    table = Table("call", "score", "failed rules", "flags", title="calls judged (flagged first)")
+    for a in judged:
+        failed = ", ".join(r.id for r in a.rules if r.outcome == "failed") or "-"
+        flags = "; ".join(a.flags) or "-"
+        table.add_row(
+            a.call_id, f"{a.score:.1f}", failed, f"[red]{flags}[/red]" if a.flags else flags
+        )
+    console.print(table)
+
+
 def run_demo(out: Path, config: Path | None) -> int:
     console = Console()
     calls = build_demo_calls(out / "calls", console)
@@ -85,6 +105,7 @@ def run_demo(out: Path, config: Path | None) -> int:
             progress_for=batch.hook_for,
             on_done=on_done,
         )
+    print_flagged(console, outcomes)
     right = sum(1 for o in outcomes if agent_found(o))
     failed = sum(1 for o in outcomes if o.error is not None)
     console.print(

@@ -124,3 +124,14 @@ def test_works_with_no_network_at_all(tmp_path, short_call_wav):
     assert result.returncode == 0, result.stderr[-2000:]
     diarized = Transcript.from_json(result.stdout.splitlines()[0])
     assert {t.speaker_label for t in diarized.turns} == {"SPEAKER_00", "SPEAKER_01"}
+
+
+@pytest.mark.slow
+def test_demo_the_readme_main_job(tmp_path):
+    result = run("demo", "--out", str(tmp_path / "demo"))
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "5 calls transcribed, 0 failed; agent identified in 5 of 5" in result.stdout
+    assert "calls judged (flagged first)" in result.stdout
+    # the non-compliant sample (no greeting, curt answers) is among the flagged calls
+    assert "no_greeting-stereo" in result.stdout
+    assert len(list((tmp_path / "demo" / "transcripts").glob("*.json"))) == 5
