@@ -33,7 +33,7 @@ def real(relative: str) -> Path:
 
 
 def manifest() -> list[dict[str, str]]:
-    with (REAL / "MANIFEST.tsv").open(encoding="utf-8") as fh:
+    with real("MANIFEST.tsv").open(encoding="utf-8") as fh:
         return list(csv.DictReader(fh, delimiter="\t"))
 
 
