@@ -17,8 +17,9 @@ from callqa.errors import ConfigError
 from pipeline.transcript import Transcript
 
 OUTCOMES = ("failed", "passed", "not_applicable")
-# Where a customer-end sentiment score stops being neutral (scores run -1..+1).
-NEUTRAL_BAND = 0.2
+# Where a customer-end sentiment score stops being neutral (scores run -1..+1): the same
+# band the default sentiment model uses for its own turn labels (SentimentConfig).
+NEUTRAL_BAND = 0.3
 
 
 def load_labels(folder: Path) -> dict[str, Any]:
