@@ -53,7 +53,11 @@ def prepare_calls(include_hour: bool) -> list[tuple[str, Path, str]]:
     calls.append(("synthetic mono 60 s", synthetic("mono-60s", long_call(60), "mono"), "zh"))
     if (REAL / "service_audio2text_sd/2speakers_example.wav").is_file():
         calls.append(
-            ("real mono 52 s (zh, 2 spk)", REAL / "service_audio2text_sd/2speakers_example.wav")
+            (
+                "real mono 52 s (zh, 2 spk)",
+                REAL / "service_audio2text_sd/2speakers_example.wav",
+                "zh",
+            )
         )
     if include_hour:
         hour = folder / "stereo-1h.flac"
@@ -196,14 +200,16 @@ def main() -> None:
         ).stdout
         r = json.loads(out.strip().splitlines()[-1])
         stages = ", ".join(f"{k} {v:.1f}" for k, v in r["stages"].items())
+        baseline = (
+            ("-", "-") if hour else (f"{r['plain_s']:.2f}", f"{r['callqa_s'] / r['plain_s']:.3f}")
+        )
         table.add_row(
             name,
             f"{r['duration']:.1f}",
             stages,
             f"{r['callqa_s']:.2f}",
             f"{r['callqa_s'] / r['duration']:.3f}",
-            f"{r['plain_s']:.2f}",
-            f"{r['callqa_s'] / r['plain_s']:.3f}",
+            *baseline,
             f"{r['peak_rss_mib']:.0f}",
         )
     Console(width=200).print(table)
