@@ -50,15 +50,17 @@ def redact_audio_command(
 ) -> None:
     """Write a copy of a recording with customer secrets (card numbers, IDs, phone numbers,
     security codes, one-time codes) bleeped or silenced."""
-    from pipeline.audio import _WRITERS, decode, write_audio
+    from pipeline.audio import WRITABLE_SUFFIXES, decode, write_audio
     from pipeline.redact import audio_spans, redact_audio, redact_transcript
     from pipeline.transcript import Transcript
 
     err = Console(stderr=True)
     if mode not in ("beep", "silence"):
         raise _fail(err, f"--mode {mode!r}: expected 'beep' or 'silence'")
-    if out.suffix.lower() not in _WRITERS:
-        raise _fail(err, f"{out}: cannot write {out.suffix!r}; use one of {sorted(_WRITERS)}")
+    if out.suffix.lower() not in WRITABLE_SUFFIXES:
+        raise _fail(
+            err, f"{out}: cannot write {out.suffix!r}; use one of {sorted(WRITABLE_SUFFIXES)}"
+        )
     if pad < 0:
         raise _fail(err, f"--pad {pad}: expected 0 or more seconds")
     try:

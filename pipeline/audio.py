@@ -220,7 +220,7 @@ def _decode_stream(
 
 
 # Container and codec per file suffix, for writing recordings (redacted copies, samples).
-_WRITERS = {
+_WRITERS: dict[str, tuple[str, str]] = {
     ".wav": ("wav", "pcm_s16le"),
     ".flac": ("flac", "flac"),
     ".mp3": ("mp3", "libmp3lame"),
@@ -228,6 +228,8 @@ _WRITERS = {
     ".opus": ("ogg", "libopus"),
     ".m4a": ("mp4", "aac"),
 }
+WRITABLE_SUFFIXES = frozenset(_WRITERS)
+"""The suffixes ``write_audio`` can encode: check an output name before long work."""
 
 
 def write_audio(path: str | Path, samples: np.ndarray, sample_rate: int = SAMPLE_RATE) -> Path:
@@ -239,7 +241,7 @@ def write_audio(path: str | Path, samples: np.ndarray, sample_rate: int = SAMPLE
         container_format, codec = _WRITERS[path.suffix.lower()]
     except KeyError:
         raise ValueError(
-            f"{path}: cannot write {path.suffix!r}; use one of {sorted(_WRITERS)}"
+            f"{path}: cannot write {path.suffix!r}; use one of {sorted(WRITABLE_SUFFIXES)}"
         ) from None
     data = np.atleast_2d(np.clip(samples, -1.0, 1.0)).astype(np.float32)
     channels = data.shape[0]

@@ -96,8 +96,9 @@ def assign_roles(
 
     cues = dict(AGENT_CUES)
     cues.update({to_simplified(c).lower(): 4.0 for c in options.extra_agent_cues})
+    normalised = {lab: to_simplified(text).lower() for lab, text in text_by_label.items()}
     score = {
-        lab: _score(text, cues) - _score(text, CUSTOMER_CUES) for lab, text in text_by_label.items()
+        lab: _score(text, cues) - _score(text, CUSTOMER_CUES) for lab, text in normalised.items()
     }
     if len(labels) == 1:
         (label,) = labels
@@ -126,8 +127,8 @@ def assign_roles(
     )
 
 
-def _score(text: str, cues: Mapping[str, float]) -> float:
-    normalised = to_simplified(text).lower()
+def _score(normalised: str, cues: Mapping[str, float]) -> float:
+    """Weighted cue count in text already folded to Simplified lower case."""
     return sum(weight * normalised.count(cue) for cue, weight in cues.items())
 
 
