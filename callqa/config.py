@@ -46,6 +46,31 @@ class Settings(BaseSettings):
     max_speakers: int | None = Field(None, ge=1)
     first_speaker_is_agent: bool = True
 
+    # --- storage: where recordings come from and results go -------------------------
+    data_dir: Path = Field(Path("callqa-data"), description="embedded default home: store, results")
+    store_url: str | None = Field(
+        None, description="SQLAlchemy URL of the scorecard store; default SQLite in data_dir"
+    )
+    results_prefix: str = Field("results/", description="where transcripts/analyses are written")
+    quarantine_prefix: str = Field("quarantine/", description="where bad recordings are copied")
+    results_location: str | None = Field(
+        None, description="s3://bucket/prefix or a folder for results; default: beside the source"
+    )
+    filename_pattern: str | None = Field(
+        None,
+        description="regex with named groups (agent_id, started_at, customer_ref, call_id, "
+        "channel_layout, ring_time_s) read from each recording's file name",
+    )
+    s3_endpoint: str = Field("127.0.0.1:9000", description="host:port of the S3/MinIO server")
+    s3_access_key: str | None = None
+    s3_secret_key: str | None = None
+    s3_region: str | None = None
+    s3_secure: bool = Field(False, description="TLS to the S3 server")
+    s3_ca_bundle: str | None = Field(None, description="CA file to verify the S3 server's TLS")
+    s3_sse: Literal["none", "s3", "kms"] = Field("none", description="server-side encryption")
+    s3_kms_key: str | None = None
+    concurrency: int = Field(1, ge=1, description="calls processed at once in a batch")
+
     @field_validator("language")
     @classmethod
     def _language(cls, value: str) -> str:
@@ -56,6 +81,9 @@ class Settings(BaseSettings):
                 f"unknown language {value!r}; use a Whisper code such as zh or en, or auto"
             )
         return value
+
+    def resolved_store_url(self) -> str:
+        return self.store_url or f"sqlite:///{(self.data_dir / 'callqa.db').resolve()}"
 
     # --- stage options --------------------------------------------------------------
     def whisper_config(self) -> Any:

@@ -1,0 +1,195 @@
+"""Writing one analysed call into the scorecard store, in one transaction.
+
+Storing is the point at which a call counts as processed: the call, its turns, rule
+outcomes, scorecard and the ledger row are written together or not at all, so a worker
+killed half-way leaves nothing behind for the rerun to trip over.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from pipeline.analysis import CallAnalysis
+from pipeline.transcript import Transcript
+from storage.schema import Agent, Call, CallScorecard, RuleOutcome, Team, Turn
+
+# Rules whose passing means the customer's enquiry got an answer (a confirmed result, or a
+# committed follow-up where it could not be answered on the call).
+ANSWER_RULES = ("result_confirmation", "followup_commitment")
+
+
+@dataclass(frozen=True)
+class CallRecord:
+    """Where a call came from and who took it: what the store keeps beside the analysis."""
+
+    call_id: str
+    source: str
+    source_version: str
+    models: str
+    agent_id: str | None = None
+    agent_name: str | None = None
+    team_id: str | None = None
+    started_at: datetime | None = None
+    customer_ref: str | None = None
+    channel_layout: str | None = None
+    ring_time_s: float | None = None
+    transcript_key: str | None = None
+    analysis_key: str | None = None
+    redacted_audio_key: str | None = None
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def save_call(
+    session: Session, record: CallRecord, redacted: Transcript, analysis: CallAnalysis
+) -> Call:
+    """Writes (or replaces) the call's rows. Only the redacted transcript is ever stored.
+
+    QA reviews of an earlier analysis are kept (they are history) but no longer override
+    the new outcomes: the reviewer judged the old ones.
+    """
+    _ensure_agent(session, record.agent_id, record.agent_name, record.team_id)
+    session.execute(delete(Turn).where(Turn.call_id == record.call_id))
+    session.execute(delete(RuleOutcome).where(RuleOutcome.call_id == record.call_id))
+    session.execute(delete(CallScorecard).where(CallScorecard.call_id == record.call_id))
+    session.flush()
+
+    call = session.get(Call, record.call_id) or Call(id=record.call_id)
+    team_id = record.team_id
+    if team_id is None and record.agent_id is not None:
+        agent = session.get(Agent, record.agent_id)
+        team_id = agent.team_id if agent else None
+    sentiment = dict(analysis.sentiment)
+    metrics = dict(analysis.metrics)
+    call.agent_id = record.agent_id
+    call.team_id = team_id
+    call.started_at = record.started_at
+    call.month = record.started_at.strftime("%Y-%m") if record.started_at else None
+    call.customer_ref = record.customer_ref
+    call.channel_layout = record.channel_layout or (
+        "stereo" if redacted.audio.channels == 2 else "mono"
+    )
+    call.ring_time_s = record.ring_time_s
+    call.duration_s = redacted.audio.duration
+    call.language = redacted.language
+    call.source = record.source
+    call.source_version = record.source_version
+    call.transcript_key = record.transcript_key
+    call.analysis_key = record.analysis_key
+    call.redacted_audio_key = record.redacted_audio_key
+    call.models = record.models
+    call.rule_pack = analysis.rule_pack or ""
+    call.policy = analysis.policy or ""
+    call.score = analysis.score
+    call.flagged = bool(analysis.flags)
+    call.severity = sum(1 for r in analysis.rules if r.critical and r.outcome == "failed")
+    applicable = [r for r in analysis.rules if r.outcome != "not_applicable"]
+    call.rules_applicable = len(applicable)
+    call.rules_passed = sum(1 for r in applicable if r.outcome == "passed")
+    call.enquiry_answered = _enquiry_answered(analysis)
+    call.reviewed = False
+    call.customer_end_sentiment = _number(sentiment.get("customer_end"))
+    call.agent_negative_share = _number(sentiment.get("agent_negative_share"))
+    call.forbidden_language = any(
+        r.id == "forbidden_language" and r.outcome == "failed" for r in analysis.rules
+    )
+    call.answer_time_s = _number(metrics.get("first_agent_word_s"))
+    call.response_latency_p90_s = _number(metrics.get("response_latency_p90_s"))
+    call.metrics = metrics
+    call.sentiment = {k: v for k, v in sentiment.items() if k != "turns"}
+    call.search_text = "\n".join(t.text for t in redacted.turns)
+    call.processed_at = utcnow()
+    session.add(call)
+
+    by_turn = _turn_sentiments(sentiment)
+    for index, turn in enumerate(redacted.turns):
+        label, score = by_turn.get(index, (None, None))
+        session.add(
+            Turn(
+                call_id=call.id,
+                index=index,
+                speaker=turn.speaker,
+                start=turn.start,
+                end=turn.end,
+                text=turn.text,
+                sentiment_label=label,
+                sentiment_score=score,
+            )
+        )
+    for rule in analysis.rules:
+        session.add(
+            RuleOutcome(
+                call_id=call.id,
+                rule_id=rule.id,
+                outcome=rule.outcome,
+                critical=rule.critical,
+                reason=rule.reason,
+                evidence=[e.model_dump() for e in rule.evidence],
+            )
+        )
+    session.add(
+        CallScorecard(
+            call_id=call.id,
+            analysed_score=analysis.score,
+            score=analysis.score,
+            breakdown=dict(analysis.score_breakdown),
+            flags=list(analysis.flags),
+            updated_at=utcnow(),
+        )
+    )
+    session.flush()
+    return call
+
+
+def _ensure_agent(
+    session: Session, agent_id: str | None, name: str | None, team_id: str | None
+) -> None:
+    if team_id is not None and session.get(Team, team_id) is None:
+        session.add(Team(id=team_id, name=team_id))
+        session.flush()
+    if agent_id is None:
+        return
+    agent = session.get(Agent, agent_id)
+    if agent is None:
+        session.add(Agent(id=agent_id, name=name or agent_id, team_id=team_id))
+        session.flush()
+    elif (name and agent.name != name) or (team_id and agent.team_id != team_id):
+        agent.name = name or agent.name
+        agent.team_id = team_id or agent.team_id
+
+
+def _enquiry_answered(analysis: CallAnalysis) -> bool | None:
+    """§7.1 enquiry answer rate: the result was confirmed or a follow-up committed to."""
+    outcomes = {
+        r.id: r.outcome
+        for r in analysis.rules
+        if r.id in ANSWER_RULES and r.outcome != "not_applicable"
+    }
+    if not outcomes:
+        return None
+    return any(o == "passed" for o in outcomes.values())
+
+
+def _turn_sentiments(sentiment: Mapping[str, object]) -> dict[int, tuple[str, float]]:
+    turns = sentiment.get("turns")
+    out: dict[int, tuple[str, float]] = {}
+    if isinstance(turns, list):
+        for t in turns:
+            if isinstance(t, dict) and isinstance(t.get("turn"), int):
+                out[t["turn"]] = (str(t.get("label")), float(t.get("score") or 0.0))
+    return out
+
+
+def _number(value: object) -> float | None:
+    return float(value) if isinstance(value, int | float) else None
+
+
+def call_ids(session: Session) -> list[str]:
+    return list(session.scalars(select(Call.id).order_by(Call.id)))
