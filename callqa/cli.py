@@ -119,5 +119,9 @@ from callqa.cli_analyze import register as _register_analyze  # noqa: E402
 
 _register_analyze(app)
 
+from callqa.cli_process import register as _register_process  # noqa: E402
+
+_register_process(app)
+
 if __name__ == "__main__":  # pragma: no cover
     app()

@@ -46,6 +46,10 @@ class Settings(BaseSettings):
     max_speakers: int | None = Field(None, ge=1)
     first_speaker_is_agent: bool = True
 
+    # --- analysis -------------------------------------------------------------------
+    rule_pack: Path | None = Field(None, description="rule pack YAML; default: the bank's pack")
+    policy_file: Path | None = Field(None, description="policy YAML; default: rules/policy.yaml")
+
     # --- storage: where recordings come from and results go -------------------------
     data_dir: Path = Field(Path("callqa-data"), description="embedded default home: store, results")
     store_url: str | None = Field(

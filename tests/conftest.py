@@ -6,6 +6,8 @@ import csv
 from pathlib import Path
 
 import pytest
+from flow_fixtures import flow_call_files, prefect_harness, recordings  # noqa: F401
+from services_s3 import s3_server, s3_settings  # noqa: F401
 
 ROOT = Path(__file__).resolve().parents[1]
 REAL = ROOT.parent / "shared" / "data" / "real"

@@ -1,0 +1,135 @@
+"""``callqa process SOURCE``: a bucket (or folder) of recordings into the scorecard store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from callqa.errors import CallqaError
+
+if TYPE_CHECKING:
+    from flows.process import BatchSummary
+
+
+def process(
+    source: Annotated[str, typer.Argument(help="s3://bucket/prefix, or a folder of recordings.")],
+    concurrency: Annotated[
+        Optional[int],  # noqa: UP045 - typer needs Optional on 3.11
+        typer.Option("--concurrency", "-j", min=1, help="Calls processed at once."),
+    ] = None,
+    store: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(help="Scorecard store URL (default: SQLite in the data folder)."),
+    ] = None,
+    deployment: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            help="Hand the batch to this Prefect deployment's workers "
+            "(e.g. process-batch/callqa) instead of processing here."
+        ),
+    ] = None,
+    config: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option("--config", "-c", help="TOML settings file."),
+    ] = None,
+) -> None:
+    """Transcribe, analyse and store every new recording at SOURCE, each exactly once."""
+    from callqa.config import load_settings
+
+    console = Console()
+    try:
+        settings = load_settings(config, store_url=store, concurrency=concurrency)
+        summary = run_with_progress(source, settings, console, deployment=deployment)
+    except CallqaError as exc:
+        console.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from exc
+    print_summary(console, summary)
+    raise typer.Exit(1 if summary.failed else 0)
+
+
+def run_with_progress(
+    source: str, settings: object, console: Console, *, deployment: str | None = None
+) -> BatchSummary:
+    """Runs the batch with a progress bar: calls done of calls listed, and the latest."""
+    from flows.process import listen, run_batch
+
+    progress = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+    )
+    task = progress.add_task(f"listing {source}", total=None)
+
+    def on_event(event: str, payload: object) -> None:
+        if event == "listed":
+            progress.update(task, total=float(payload), description="processing calls")  # type: ignore[arg-type]
+        elif event == "started":
+            progress.update(task, description=f"processing {payload}")
+        elif event == "done":
+            progress.advance(task)
+            status = getattr(payload, "status", "")
+            if status in ("quarantined", "failed"):
+                progress.console.print(
+                    f"[yellow]{status}:[/yellow] {getattr(payload, 'key', '')}: "
+                    f"{getattr(payload, 'problem', '')}",
+                    highlight=False,
+                    soft_wrap=True,
+                )
+
+    stop = listen(on_event)
+    try:
+        with progress:
+            summary = run_batch(source, settings, deployment=deployment)  # type: ignore[arg-type]
+            progress.update(task, description="done")
+    finally:
+        stop()
+    return summary
+
+
+def print_summary(console: Console, summary: BatchSummary) -> None:
+    counts = {
+        s: summary.count(s)
+        for s in ("processed", "reanalysed", "skipped", "quarantined", "busy", "failed")
+    }
+    console.print(
+        f"[bold]{summary.source}[/bold]: {counts['processed']} processed, "
+        f"{counts['reanalysed']} re-analysed (new rule pack or policy), "
+        f"{counts['skipped']} skipped as already done, {counts['quarantined']} quarantined, "
+        f"{counts['busy']} in progress elsewhere, {counts['failed']} failed "
+        f"({summary.seconds:.1f} s)",
+        highlight=False,
+    )
+    troubled = [r for r in summary.reports if r.status in ("quarantined", "failed")]
+    if troubled:
+        table = Table("recording", "status", "reason", title="needs attention")
+        for r in sorted(troubled, key=lambda r: r.key):
+            table.add_row(r.key, r.status, r.problem or "-")
+        console.print(table)
+
+
+def deploy(
+    pool: Annotated[str, typer.Option(help="Prefect work pool (created if missing).")] = "callqa",
+    name: Annotated[str, typer.Option(help="Deployment name.")] = "callqa",
+) -> None:
+    """Register the process-batch deployment on the Prefect server in PREFECT_API_URL."""
+    from flows.deploy import deploy as register_deployment
+
+    full = register_deployment(pool, name)
+    Console().print(
+        f"deployment [bold]{full}[/bold] on work pool [bold]{pool}[/bold].\n"
+        f"On each worker machine: prefect worker start --pool {pool}\n"
+        f"Then: callqa process s3://bucket/prefix --deployment {full}",
+        highlight=False,
+    )
+
+
+def register(app: typer.Typer) -> None:
+    app.command("process")(process)
+    app.command("deploy")(deploy)

@@ -1,0 +1,240 @@
+"""The idempotency ledger: what has been done to which version of which recording.
+
+A recording is identified by (source, version): its location and its object version (or
+ETag, or content hash for a folder). What was done to it is judged against the current
+provenance: ``transcribed_with`` (the models) and ``analysed_with`` (rule pack + policy).
+
+Work on a recording is claimed before it starts. A claim names its holder (host, process,
+run); it is taken over when the holder's process is gone (same host) or the claim is older
+than the lease (another host). The store write that finishes a call also finishes the
+claim, in one transaction, and only if the claim is still ours: whatever is killed when, a
+call is stored exactly once.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from storage.results import utcnow
+from storage.schema import ProcessedRecording
+
+DEFAULT_LEASE = timedelta(minutes=30)
+
+
+class Action(StrEnum):
+    SKIP = "skip"  # done with these models, this rule pack and this policy
+    REANALYSE = "reanalyse"  # transcript still good; the rule pack or policy changed
+    PROCESS = "process"  # new, a new version, new models, or a dead worker's claim
+    QUARANTINED = "quarantined"  # this version was bad last time too
+    BUSY = "busy"  # another live worker holds it
+
+
+@dataclass(frozen=True)
+class Provenance:
+    models: str
+    rule_pack: str
+    policy: str
+
+    @property
+    def analysed_with(self) -> str:
+        return f"{self.rule_pack}|{self.policy}"
+
+
+def worker_identity(run: str | None = None) -> str:
+    """host:pid:run: enough to tell whether the holder of a claim is still alive."""
+    return f"{socket.gethostname()}:{os.getpid()}:{run or uuid.uuid4().hex[:8]}"
+
+
+def decide(row: ProcessedRecording | None, provenance: Provenance, lease: timedelta) -> Action:
+    if row is None:
+        return Action.PROCESS
+    if row.status == "claimed" and not _abandoned(row, lease):
+        return Action.BUSY
+    if row.status == "quarantined":
+        return Action.QUARANTINED
+    if row.transcribed_with != provenance.models or not row.transcript_key:
+        return Action.PROCESS
+    if row.status == "done" and row.analysed_with == provenance.analysed_with:
+        return Action.SKIP
+    # transcribed with these models, analysed with another rule pack or policy (or a
+    # worker died while re-analysing): the stored transcript is reused
+    return Action.REANALYSE
+
+
+def claim(
+    session: Session,
+    source: str,
+    version: str,
+    provenance: Provenance,
+    me: str,
+    lease: timedelta = DEFAULT_LEASE,
+) -> tuple[Action, ProcessedRecording | None]:
+    """Decides what to do and, unless skipping, claims the recording for ``me``.
+
+    Returns the action and the ledger row as it was before the claim (None if new). Two
+    workers racing for one recording: exactly one gets PROCESS/REANALYSE, the other BUSY.
+    """
+    row = session.get(ProcessedRecording, (source, version))
+    action = decide(row, provenance, lease)
+    if action in (Action.SKIP, Action.QUARANTINED, Action.BUSY):
+        return action, row
+    now = utcnow()
+    if row is None:
+        try:
+            with session.begin_nested():
+                session.add(
+                    ProcessedRecording(
+                        source=source,
+                        version=version,
+                        status="claimed",
+                        claimed_by=me,
+                        claimed_at=now,
+                        attempts=1,
+                    )
+                )
+        except IntegrityError:
+            return Action.BUSY, None  # another worker inserted it first
+        return action, None
+    before = _snapshot(row)
+    # Compare-and-set on what we read: a rival that changed the row in between wins.
+    won = session.execute(  # type: ignore[attr-defined]
+        update(ProcessedRecording)
+        .where(
+            ProcessedRecording.source == source,
+            ProcessedRecording.version == version,
+            ProcessedRecording.status == row.status,
+            _same(ProcessedRecording.claimed_by, row.claimed_by),
+        )
+        .values(status="claimed", claimed_by=me, claimed_at=now, attempts=row.attempts + 1)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    return (action, before) if won == 1 else (Action.BUSY, None)
+
+
+def finish(
+    session: Session,
+    source: str,
+    version: str,
+    me: str,
+    *,
+    status: str,
+    call_id: str | None,
+    provenance: Provenance,
+    transcript_key: str | None = None,
+    problem: str | None = None,
+) -> bool:
+    """Marks our claim done (or quarantined). False if the claim is no longer ours; the
+    caller must then roll back whatever it wrote in the same transaction. ``claimed_by``
+    stays: it says which worker did the work."""
+    values: dict[str, object] = {
+        "status": status,
+        "call_id": call_id,
+        "finished_at": utcnow(),
+        "problem": problem,
+    }
+    if status == "done":
+        values |= {
+            "transcribed_with": provenance.models,
+            "analysed_with": provenance.analysed_with,
+            "transcript_key": transcript_key,
+        }
+    done = session.execute(  # type: ignore[attr-defined]
+        update(ProcessedRecording)
+        .where(
+            ProcessedRecording.source == source,
+            ProcessedRecording.version == version,
+            ProcessedRecording.status == "claimed",
+            ProcessedRecording.claimed_by == me,
+        )
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    return done == 1
+
+
+def release(session: Session, source: str, version: str, me: str, problem: str) -> None:
+    """Gives a claim up after a failure that is not the recording's fault (the next run
+    retries it); keeps the earlier results' provenance intact."""
+    session.execute(
+        update(ProcessedRecording)
+        .where(
+            ProcessedRecording.source == source,
+            ProcessedRecording.version == version,
+            ProcessedRecording.claimed_by == me,
+        )
+        .values(claimed_by=None, claimed_at=None, problem=problem)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def latest_done(session: Session, source: str) -> ProcessedRecording | None:
+    """The most recently finished version of ``source`` (for reusing its transcript)."""
+    return session.scalars(
+        select(ProcessedRecording)
+        .where(ProcessedRecording.source == source, ProcessedRecording.status == "done")
+        .order_by(ProcessedRecording.finished_at.desc())
+        .limit(1)
+    ).first()
+
+
+def _abandoned(row: ProcessedRecording, lease: timedelta) -> bool:
+    if row.claimed_by is None or row.claimed_at is None:
+        return True  # released after a failure
+    host, _, rest = row.claimed_by.partition(":")
+    pid = rest.partition(":")[0]
+    if host == socket.gethostname() and pid.isdigit() and not _alive(int(pid)):
+        return True
+    return utcnow() - row.claimed_at > lease
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _snapshot(row: ProcessedRecording) -> ProcessedRecording:
+    return ProcessedRecording(
+        source=row.source,
+        version=row.version,
+        call_id=row.call_id,
+        status=row.status,
+        transcribed_with=row.transcribed_with,
+        analysed_with=row.analysed_with,
+        transcript_key=row.transcript_key,
+        claimed_by=row.claimed_by,
+        claimed_at=row.claimed_at,
+        finished_at=row.finished_at,
+        attempts=row.attempts,
+        problem=row.problem,
+    )
+
+
+def _same(column: Any, value: str | None) -> Any:
+    return column.is_(None) if value is None else column == value
+
+
+__all__ = [
+    "Action",
+    "Provenance",
+    "claim",
+    "decide",
+    "finish",
+    "latest_done",
+    "release",
+    "worker_identity",
+]

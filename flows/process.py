@@ -1,0 +1,231 @@
+"""The Prefect flows: a bucket of recordings → the scorecard store, each call exactly once.
+
+``process_bucket`` lists the recordings at a source and runs ``process_call`` for each, a
+configurable number at a time, in this process (the embedded default: Prefect's ephemeral
+API, no server). With ``deployment=...`` it instead splits the batch into chunks and hands
+each to the ``process-batch`` deployment, which workers on other machines pull from a work
+pool. Either way the ledger (flows.ledger) makes a rerun, a kill or a race harmless.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from prefect import flow, task
+from prefect.cache_policies import NO_CACHE
+from prefect.futures import as_completed
+from prefect.task_runners import ThreadPoolTaskRunner
+from sqlalchemy.exc import OperationalError
+
+from callqa.config import Settings, load_settings
+from flows import prefect_env  # noqa: F401  (before Prefect is imported)
+from flows.work import CallReport, CallWorker, open_worker
+from storage.objects import StorageUnavailable
+from storage.results import utcnow
+
+# --- one worker (models, connections) per process and configuration ---------------------
+_workers: dict[tuple[str, str], CallWorker] = {}
+_workers_lock = threading.Lock()
+_listeners: list[Callable[[str, Any], None]] = []
+
+
+def worker_for(source: str, settings: dict[str, Any]) -> CallWorker:
+    key = (source, repr(sorted(settings.items())))
+    with _workers_lock:
+        if key not in _workers:
+            full = _local_settings.get(key[1])
+            # On another machine the secrets come from that worker's own environment or
+            # callqa.toml: flow-run parameters are stored by the Prefect API, secrets never.
+            _workers[key] = open_worker(source, full or load_settings(None, **settings))
+        return _workers[key]
+
+
+SECRETS = ("s3_access_key", "s3_secret_key")
+_local_settings: dict[str, Settings] = {}
+
+
+def parameters_for(settings: Settings) -> dict[str, Any]:
+    """The settings as flow-run parameters, without secrets; this process keeps the full
+    settings so that its own tasks need not look them up again."""
+    from sqlalchemy.engine import make_url
+
+    exclude = set(SECRETS)
+    if settings.store_url and make_url(settings.store_url).password:
+        exclude.add("store_url")
+    params = settings.model_dump(mode="json", exclude=exclude, exclude_unset=False)
+    params = {k: v for k, v in params.items() if v is not None}
+    _local_settings[repr(sorted(params.items()))] = settings
+    return params
+
+
+def listen(callback: Callable[[str, Any], None]) -> Callable[[], None]:
+    """Calls ``callback(event, payload)`` for 'listed' (count), 'started' (key) and
+    'done' (CallReport) in this process; returns a function that stops listening."""
+    _listeners.append(callback)
+    return lambda: _listeners.remove(callback)
+
+
+def _emit(event: str, payload: Any) -> None:
+    for callback in list(_listeners):
+        callback(event, payload)
+
+
+# --- retries: storage and database I/O only; a bad recording is quarantined, not retried --
+def _transient(_task: Any, _run: Any, state: Any) -> bool:
+    try:
+        state.result(raise_on_failure=True)
+    except (StorageUnavailable, OperationalError):
+        return True
+    except Exception:
+        return False
+    return False
+
+
+@task(
+    name="process-call",
+    task_run_name="{key}",
+    retries=3,
+    retry_delay_seconds=[2, 10, 30],
+    retry_condition_fn=_transient,
+    cache_policy=NO_CACHE,
+)
+def process_call(source: str, key: str, settings: dict[str, Any]) -> CallReport:
+    """fetch → transcribe → analyse → store one recording (or skip it, as the ledger says)."""
+    worker = worker_for(source, settings)
+    _emit("started", key)
+    return worker.handle(worker.source.stat(key))
+
+
+@dataclass
+class BatchSummary:
+    source: str
+    reports: list[CallReport] = field(default_factory=list)
+    failed: list[CallReport] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def count(self, status: str) -> int:
+        return sum(1 for r in self.reports if r.status == status)
+
+    @property
+    def audio_s(self) -> float:
+        return sum(r.audio_s for r in self.reports)
+
+
+def _failure(key: str, exc: BaseException) -> CallReport:
+    return CallReport(key, "failed", problem=f"{type(exc).__name__}: {exc}")
+
+
+@flow(name="process-bucket", log_prints=True)
+def process_bucket(
+    source: str,
+    settings: dict[str, Any],
+    deployment: str | None = None,
+    chunk_size: int = 4,
+) -> BatchSummary:
+    """Every new recording at ``source`` processed once; returns what became of each."""
+    started = time.perf_counter()
+    worker = worker_for(source, settings)
+    keys = [obj.key for obj in worker.recordings()]
+    _emit("listed", len(keys))
+    summary = BatchSummary(source)
+    if deployment:
+        summary.reports = _run_on_workers(worker, keys, settings, deployment, chunk_size)
+    else:
+        futures = {process_call.submit(source, key, settings): key for key in keys}
+        for future in as_completed(list(futures)):
+            try:
+                report = future.result()
+            except Exception as exc:  # retries spent: say so, go on with the batch
+                report = _failure(futures[future], exc)
+            summary.reports.append(report)
+            _emit("done", report)
+    summary.failed = [r for r in summary.reports if r.status == "failed"]
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+@flow(name="process-batch")
+def process_batch(source: str, keys: list[str], settings: dict[str, Any]) -> list[dict[str, Any]]:
+    """A chunk of a batch, on whichever worker pulled it: the deployment's entry point."""
+    reports = []
+    for key in keys:
+        try:
+            report = process_call(source, key, settings)
+        except Exception as exc:
+            report = _failure(key, exc)
+        reports.append(report.__dict__ | {"flags": list(report.flags)})
+    return reports
+
+
+def _run_on_workers(
+    worker: CallWorker,
+    keys: Sequence[str],
+    settings: dict[str, Any],
+    deployment: str,
+    chunk_size: int,
+) -> list[CallReport]:
+    """One flow run of the deployment per chunk; waits for all, then reads what became of
+    each recording from the ledger (the workers' return values stay on their machines)."""
+    from prefect.deployments import run_deployment
+
+    since = utcnow()
+    source = worker.source_location
+    chunks = [list(keys[i : i + chunk_size]) for i in range(0, len(keys), chunk_size)]
+    runs: list[Any] = [
+        run_deployment(
+            deployment,
+            parameters={"source": source, "keys": chunk, "settings": settings},
+            timeout=0,
+            as_subflow=False,
+        )
+        for chunk in chunks
+    ]
+    ended = {run.id: _wait_for(run.id) for run in runs}
+    reports = []
+    for run, chunk in zip(runs, chunks, strict=True):
+        for key in chunk:
+            report = worker.outcome_since(key, since)
+            if report.status == "failed" and ended[run.id]:
+                report = CallReport(key, "failed", problem=ended[run.id])
+            reports.append(report)
+            _emit("done", report)
+    return reports
+
+
+def _wait_for(run_id: Any, poll_s: float = 1.0) -> str | None:
+    """Waits for a flow run to end; None if it completed, else what went wrong."""
+    from prefect import get_client
+
+    with get_client(sync_client=True) as client:
+        while True:
+            run = client.read_flow_run(run_id)
+            if run.state is not None and run.state.is_final():
+                break
+            time.sleep(poll_s)
+    if run.state is not None and run.state.is_completed():
+        return None
+    return f"flow run {run.name} ended {run.state.name if run.state else 'without a state'}"
+
+
+def run_batch(
+    source: str,
+    settings: Settings,
+    *,
+    concurrency: int | None = None,
+    deployment: str | None = None,
+    chunk_size: int = 4,
+) -> BatchSummary:
+    """Runs ``process_bucket`` with the configured concurrency (threads in this process)."""
+    workers = concurrency or settings.concurrency
+    runner: Any = ThreadPoolTaskRunner(max_workers=workers)
+    configured = process_bucket.with_options(task_runner=runner)
+    return configured(
+        source,
+        parameters_for(settings),
+        deployment=deployment,
+        chunk_size=chunk_size,
+    )

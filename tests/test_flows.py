@@ -1,0 +1,183 @@
+"""The Prefect flows end to end on the embedded defaults (a folder, SQLite, Prefect's
+ephemeral API): each call exactly once, reruns add nothing, bad recordings quarantined,
+nothing deleted, a new rule pack re-analyses without transcribing, a new version is
+processed anew, and a killed batch finishes on the rerun."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from flow_fixtures import snapshot
+
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.usefixtures("prefect_harness")
+
+
+def _settings(tmp_path: Path, **overrides):
+    from callqa.config import load_settings
+
+    return load_settings(None, data_dir=tmp_path / "data", **overrides)
+
+
+def _run(source: Path | str, settings):
+    from flows.process import run_batch
+
+    summary = run_batch(str(source), settings)
+    return {r.key: r for r in summary.reports}, summary
+
+
+def _db(settings) -> sqlite3.Connection:
+    return sqlite3.connect(settings.resolved_store_url().removeprefix("sqlite:///"))
+
+
+def test_a_batch_is_stored_once_and_a_rerun_adds_nothing(recordings, tmp_path):
+    settings = _settings(tmp_path)
+    before = snapshot(recordings)
+
+    first, _ = _run(recordings, settings)
+    assert {k: r.status for k, r in first.items()} == {
+        "card_loss.wav": "processed",
+        "enquiry_card_bill.wav": "processed",
+        "no_greeting.wav": "processed",
+        "broken.wav": "quarantined",
+    }
+    assert "broken.wav" in (first["broken.wav"].problem or "")
+    db = _db(settings)
+    calls = db.execute("select id, agent_id, month, flagged from calls order by id").fetchall()
+    assert [(c[0], c[1], c[2]) for c in calls] == [
+        ("card_loss", "A02", "2026-03"),
+        ("enquiry_card_bill", "A01", "2026-03"),
+        ("no_greeting", "A03", "2026-04"),
+    ]
+    assert dict((c[0], c[3]) for c in calls)["no_greeting"] == 1  # no greeting, no closing
+    assert db.execute("select count(*) from turns").fetchone()[0] > 6
+    assert db.execute("select count(*) from rule_results").fetchone()[0] == 3 * 11
+    # results written back beside the recordings; only the redacted text is there
+    for name in ("card_loss", "enquiry_card_bill", "no_greeting"):
+        for part in ("transcript.json", "analysis.json", "redacted.ogg"):
+            assert (recordings / "results" / name / part).stat().st_size > 0
+    # the bad recording is copied to quarantine with its reason; the original stays
+    reason = (recordings / "quarantine" / "broken.wav.reason.json").read_text("utf-8")
+    assert "not a recording" in reason or "not audio" in reason
+    assert (recordings / "quarantine" / "broken.wav").read_bytes() == before["broken.wav"]
+    ledger = db.execute("select finished_at from processed_recordings order by source").fetchall()
+
+    second, _ = _run(recordings, settings)
+    assert sorted(r.status for r in second.values()) == [
+        "quarantined",
+        "skipped",
+        "skipped",
+        "skipped",
+    ]
+    assert db.execute("select count(*) from calls").fetchone()[0] == 3
+    assert (
+        db.execute("select finished_at from processed_recordings order by source").fetchall()
+        == ledger
+    )
+    assert snapshot(recordings) == before  # no recording deleted or changed
+
+
+def test_a_new_rule_pack_reanalyses_stored_transcripts_without_transcribing(recordings, tmp_path):
+    from flows.process import _workers
+
+    settings = _settings(tmp_path)
+    _run(recordings, settings)
+    pack = (ROOT / "rules" / "bank_remote_agent.yaml").read_text("utf-8")
+    changed = tmp_path / "pack.yaml"
+    # a comment alone changes nothing (the pack's label hashes its content, not its text)
+    changed.write_text(re.sub(r"(?m)^version: .*$", 'version: "2-test"', pack), "utf-8")
+    assert 'version: "2-test"' in changed.read_text("utf-8")
+
+    reports, _ = _run(recordings, _settings(tmp_path, rule_pack=changed))
+    assert sorted(r.status for r in reports.values()) == [
+        "quarantined",
+        "reanalysed",
+        "reanalysed",
+        "reanalysed",
+    ]
+    worker = next(w for w in _workers.values() if w.settings.rule_pack == changed)
+    assert worker._transcriber is None  # no model was even loaded
+    db = _db(settings)
+    assert {r[0] for r in db.execute("select rule_pack from calls")} == {worker.analyser.pack.label}
+
+
+def test_a_new_version_of_a_recording_is_processed_anew(recordings, flow_call_files, tmp_path):
+    settings = _settings(tmp_path)
+    _run(recordings, settings)
+    db = _db(settings)
+    old_version = db.execute("select source_version from calls where id='card_loss'").fetchone()[0]
+
+    # the recording is replaced by another take (a different call's audio)
+    (recordings / "card_loss.wav").write_bytes((flow_call_files / "no_greeting.wav").read_bytes())
+    reports, _ = _run(recordings, settings)
+    assert reports["card_loss.wav"].status == "processed"
+    assert reports["enquiry_card_bill.wav"].status == "skipped"
+    new_version = db.execute("select source_version from calls where id='card_loss'").fetchone()[0]
+    assert new_version != old_version
+    rows = db.execute(
+        "select count(*) from processed_recordings where source like '%card_loss.wav'"
+    ).fetchone()[0]
+    assert rows == 2  # both versions remain in the ledger
+    assert db.execute("select count(*) from calls").fetchone()[0] == 3
+
+
+@pytest.mark.slow
+def test_a_batch_killed_midway_finishes_on_the_rerun_each_call_once(recordings, tmp_path):
+    (recordings / "broken.wav").unlink()
+    env = {**os.environ, "CALLQA_DATA_DIR": str(tmp_path / "data")}
+    command = [sys.executable, "-m", "callqa.cli", "process", str(recordings)]
+    store = tmp_path / "data" / "callqa.db"
+
+    victim = subprocess.Popen(
+        command,
+        env=env,
+        cwd=tmp_path,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 240
+    done_before: list[tuple[str, str]] = []
+    while time.monotonic() < deadline and victim.poll() is None:
+        if store.exists():
+            with contextlib.suppress(sqlite3.OperationalError):  # not migrated yet
+                done_before = (
+                    sqlite3.connect(store)
+                    .execute(
+                        "select source, finished_at from processed_recordings where status='done'"
+                    )
+                    .fetchall()
+                )
+        if done_before:
+            break
+        time.sleep(0.2)
+    assert victim.poll() is None, "the batch ended before it could be killed"
+    assert done_before, "no call was stored within 4 minutes"
+    os.killpg(victim.pid, signal.SIGKILL)
+    victim.wait()
+    db = sqlite3.connect(store)
+    assert db.execute("select count(*) from calls").fetchone()[0] < 3
+
+    rerun = subprocess.run(
+        command, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=600
+    )
+    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+    assert db.execute("select count(*) from calls").fetchone()[0] == 3
+    ledger = db.execute(
+        "select source, status, finished_at, attempts from processed_recordings"
+    ).fetchall()
+    assert len(ledger) == 3 and all(row[1] == "done" for row in ledger)
+    finished = {row[0]: row[2] for row in ledger}
+    for source, finished_at in done_before:  # stored before the kill: not done again
+        assert finished[source] == finished_at
+    assert f"{len(done_before)} skipped as already done" in " ".join(rerun.stdout.split())
