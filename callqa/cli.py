@@ -123,5 +123,9 @@ from callqa.cli_process import register as _register_process  # noqa: E402
 
 _register_process(app)
 
+from callqa.cli_appraisal import register as _register_appraisal  # noqa: E402
+
+_register_appraisal(app)
+
 if __name__ == "__main__":  # pragma: no cover
     app()

@@ -47,6 +47,90 @@ class SentimentFlags(_Strict):
     agent_negative_share_flag: float = Field(0.2, ge=0, le=1)
 
 
+class GroupWeights(_Strict):
+    """§7.1: how the three KPI groups make up an agent's monthly total (they add up to 1)."""
+
+    business: float = Field(0.30, ge=0)
+    service: float = Field(0.30, ge=0)
+    compliance: float = Field(0.40, ge=0)
+
+    @model_validator(mode="after")
+    def _sum(self) -> GroupWeights:
+        if abs(self.business + self.service + self.compliance - 1.0) > 1e-6:
+            raise ValueError("business + service + compliance weights must add up to 1")
+        return self
+
+
+class BusinessItems(_Strict):
+    """Weights of the business items inside their group (they add up to 1)."""
+
+    volume: float = Field(0.20, ge=0)
+    accuracy: float = Field(0.50, ge=0)
+    enquiry_answer_rate: float = Field(0.30, ge=0)
+
+    @model_validator(mode="after")
+    def _sum(self) -> BusinessItems:
+        if abs(self.volume + self.accuracy + self.enquiry_answer_rate - 1.0) > 1e-6:
+            raise ValueError("volume + accuracy + enquiry_answer_rate weights must add up to 1")
+        return self
+
+
+class ServiceItems(_Strict):
+    """Weights of the service items inside their group (they add up to 1)."""
+
+    satisfaction: float = Field(0.40, ge=0)
+    response_time: float = Field(0.30, ge=0)
+    attitude: float = Field(0.30, ge=0)
+
+    @model_validator(mode="after")
+    def _sum(self) -> ServiceItems:
+        if abs(self.satisfaction + self.response_time + self.attitude - 1.0) > 1e-6:
+            raise ValueError("satisfaction + response_time + attitude weights must add up to 1")
+        return self
+
+
+class ComplianceItems(_Strict):
+    """Weights of the compliance items inside their group (they add up to 1)."""
+
+    adherence: float = Field(0.60, ge=0)
+    critical_failures: float = Field(0.40, ge=0)
+
+    @model_validator(mode="after")
+    def _sum(self) -> ComplianceItems:
+        if abs(self.adherence + self.critical_failures - 1.0) > 1e-6:
+            raise ValueError("adherence + critical_failures weights must add up to 1")
+        return self
+
+
+class ItemWeights(_Strict):
+    business: BusinessItems = BusinessItems()
+    service: ServiceItems = ServiceItems()
+    compliance: ComplianceItems = ComplianceItems()
+
+
+class AppraisalTargets(_Strict):
+    """What an agent's month is measured against. accuracy and satisfaction targets are the
+    policy's top-level §5.1 numbers; these are the rest."""
+
+    monthly_calls: int = Field(150, ge=1)
+    enquiry_answer_rate: float = Field(0.90, gt=0, le=1)
+    response_time: float = Field(0.90, gt=0, le=1)
+    attitude: float = Field(0.95, gt=0, le=1)
+    adherence: float = Field(0.95, gt=0, le=1)
+    max_critical_failures: int = Field(1, ge=0)
+
+
+class Appraisal(_Strict):
+    """§7: monthly agent scorecards, quarterly roll-up, standard and coaching."""
+
+    weights: GroupWeights = GroupWeights()
+    items: ItemWeights = ItemWeights()
+    targets: AppraisalTargets = AppraisalTargets()
+    critical_failure_penalty: float = Field(25, ge=0, le=100)
+    standard: float = Field(70, ge=0, le=100)
+    coaching_threshold: float = Field(75, ge=0, le=100)
+
+
 class Policy(_Strict):
     name: str
     version: str
@@ -57,6 +141,7 @@ class Policy(_Strict):
     call_score: CallScore = CallScore()
     service_targets: ServiceTargets = ServiceTargets()
     sentiment: SentimentFlags = SentimentFlags()
+    appraisal: Appraisal = Appraisal()
     digest: str = Field("", description="content hash: part of every result's provenance")
 
 

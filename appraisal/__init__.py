@@ -1,0 +1,42 @@
+"""Agent appraisal (policy §7): monthly scorecards from the store, the quarterly roll-up,
+rankings, coaching lists, consecutive below-standard months, and survey import (§5.3)."""
+
+from appraisal.monthly import (
+    MonthInputs,
+    agent_scorecard,
+    compute_month,
+    month_inputs,
+    month_scorecards,
+    recompute_agent_month,
+)
+from appraisal.periods import PeriodError, month_quarter, parse_month, parse_quarter, quarter_months
+from appraisal.quarterly import compute_quarter
+from appraisal.standing import (
+    CoachingEntry,
+    GroupShortfall,
+    Streak,
+    below_standard_streaks,
+    coaching_list,
+    ranking,
+)
+
+__all__ = [
+    "CoachingEntry",
+    "GroupShortfall",
+    "MonthInputs",
+    "PeriodError",
+    "Streak",
+    "agent_scorecard",
+    "below_standard_streaks",
+    "coaching_list",
+    "compute_month",
+    "compute_quarter",
+    "month_inputs",
+    "month_quarter",
+    "month_scorecards",
+    "parse_month",
+    "parse_quarter",
+    "quarter_months",
+    "ranking",
+    "recompute_agent_month",
+]

@@ -1,0 +1,83 @@
+"""The quarterly comprehensive evaluation (§7.2): the quarter's monthly scorecards rolled up,
+each month weighted by the calls the agent took in it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from appraisal.monthly import GROUPS, compute_month, rank_period, store_scorecard
+from appraisal.periods import parse_quarter, quarter_months
+from rules.policy import Policy
+from storage.schema import AgentScorecard
+
+
+def roll_up(months: list[AgentScorecard], policy: Policy) -> dict[str, Any]:
+    """One agent's quarter from their monthly rows: call-weighted group scores and total."""
+    calls = sum(m.calls for m in months)
+
+    def mean(column: str) -> float:
+        return round(sum(getattr(m, column) * m.calls for m in months) / calls, 1)
+
+    total = mean("total")
+    standard = policy.appraisal.standard
+    return {
+        "groups": {
+            g: {"score": mean(g), "weight": getattr(policy.appraisal.weights, g)} for g in GROUPS
+        },
+        "total": total,
+        "standard": standard,
+        "meets_standard": total >= standard,
+        "coaching_threshold": policy.appraisal.coaching_threshold,
+        "weighting": "each month's scores weighted by the calls taken in that month",
+        "months": {
+            m.period: {
+                "calls": m.calls,
+                "business": m.business,
+                "service": m.service,
+                "compliance": m.compliance,
+                "total": m.total,
+                "meets_standard": m.meets_standard,
+            }
+            for m in months
+        },
+        "policy": f"{policy.name}@{policy.digest}",
+    }
+
+
+def compute_quarter(
+    session: Session, quarter: str, policy: Policy, *, recompute_months: bool = True
+) -> list[AgentScorecard]:
+    """Stores (upsert) and ranks every agent's quarterly scorecard, best first.
+
+    With ``recompute_months`` (the default) the three monthly scorecards are computed
+    first, so the quarter never rolls up stale months.
+    """
+    quarter = parse_quarter(quarter)
+    months = quarter_months(quarter)
+    if recompute_months:
+        for month in months:
+            compute_month(session, month, policy)
+    rows = session.scalars(
+        select(AgentScorecard)
+        .where(AgentScorecard.period.in_(months), AgentScorecard.kind == "month")
+        .order_by(AgentScorecard.agent_id, AgentScorecard.period)
+    )
+    by_agent: dict[str, list[AgentScorecard]] = {}
+    for row in rows:
+        by_agent.setdefault(row.agent_id, []).append(row)
+    list(session.scalars(select(AgentScorecard).where(AgentScorecard.period == quarter)))
+    session.execute(
+        delete(AgentScorecard).where(
+            AgentScorecard.period == quarter, AgentScorecard.agent_id.not_in(list(by_agent) or [""])
+        )
+    )
+    for agent_id, agent_months in by_agent.items():
+        details = {"period": quarter, "kind": "quarter", **roll_up(agent_months, policy)}
+        details["missing_months"] = [m for m in months if m not in details["months"]]
+        calls = sum(m.calls for m in agent_months)
+        store_scorecard(session, agent_id, quarter, "quarter", calls, details)
+    session.flush()
+    return rank_period(session, quarter)
