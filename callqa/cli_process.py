@@ -33,6 +33,9 @@ def process(
             "(e.g. process-batch/callqa) instead of processing here."
         ),
     ] = None,
+    chunk_size: Annotated[
+        int, typer.Option(min=1, help="With --deployment: recordings per flow run.")
+    ] = 4,
     config: Annotated[
         Optional[Path],  # noqa: UP045
         typer.Option("--config", "-c", help="TOML settings file."),
@@ -44,7 +47,9 @@ def process(
     console = Console()
     try:
         settings = load_settings(config, store_url=store, concurrency=concurrency)
-        summary = run_with_progress(source, settings, console, deployment=deployment)
+        summary = run_with_progress(
+            source, settings, console, deployment=deployment, chunk_size=chunk_size
+        )
     except CallqaError as exc:
         console.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
         raise typer.Exit(2) from exc
@@ -53,7 +58,12 @@ def process(
 
 
 def run_with_progress(
-    source: str, settings: object, console: Console, *, deployment: str | None = None
+    source: str,
+    settings: object,
+    console: Console,
+    *,
+    deployment: str | None = None,
+    chunk_size: int = 4,
 ) -> BatchSummary:
     """Runs the batch with a progress bar: calls done of calls listed, and the latest."""
     from flows.process import listen, run_batch
@@ -86,7 +96,12 @@ def run_with_progress(
     stop = listen(on_event)
     try:
         with progress:
-            summary = run_batch(source, settings, deployment=deployment)  # type: ignore[arg-type]
+            summary = run_batch(
+                source,
+                settings,  # type: ignore[arg-type]
+                deployment=deployment,
+                chunk_size=chunk_size,
+            )
             progress.update(task, description="done")
     finally:
         stop()

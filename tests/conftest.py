@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from flow_fixtures import flow_call_files, prefect_harness, recordings  # noqa: F401
+from services_pg import fresh_postgres_url, pg_cluster, postgres_url  # noqa: F401
 from services_s3 import s3_server, s3_settings  # noqa: F401
 
 ROOT = Path(__file__).resolve().parents[1]
