@@ -127,5 +127,9 @@ from callqa.cli_appraisal import register as _register_appraisal  # noqa: E402
 
 _register_appraisal(app)
 
+from callqa.cli_console import register as _register_console  # noqa: E402
+
+_register_console(app)
+
 if __name__ == "__main__":  # pragma: no cover
     app()

