@@ -132,6 +132,9 @@ def save_call(
                 critical=rule.critical,
                 reason=rule.reason,
                 evidence=[e.model_dump() for e in rule.evidence],
+                month=call.month,
+                team_id=call.team_id,
+                agent_id=call.agent_id,
             )
         )
     session.add(

@@ -110,7 +110,7 @@ class Call(Base):
 
     training_case: Mapped[bool] = mapped_column(Boolean, default=False)
     escalated: Mapped[bool] = mapped_column(Boolean, default=False)
-    processed_at: Mapped[datetime] = mapped_column(DateTime)
+    processed_at: Mapped[datetime] = mapped_column(DateTime, index=True)
 
     agent: Mapped[Agent | None] = relationship()
     turns: Mapped[list[Turn]] = relationship(
@@ -124,7 +124,7 @@ class Call(Base):
     )
 
     __table_args__ = (
-        Index("ix_calls_queue", "flagged", "severity", "score"),
+        Index("ix_calls_queue_order", "severity", "flagged", "score", "id"),
         Index("ix_calls_agent_month", "agent_id", "month"),
     )
 
@@ -162,8 +162,24 @@ class RuleOutcome(Base):
     critical: Mapped[bool] = mapped_column(Boolean, default=False)
     reason: Mapped[str] = mapped_column(Text)
     evidence: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    # copied from the call so that adherence per rule, team, agent and month is one
+    # covering-index scan, not a join over every outcome (compliance view, §6.3)
+    month: Mapped[str | None] = mapped_column(String(7))
+    team_id: Mapped[str | None] = mapped_column(String(64))
+    agent_id: Mapped[str | None] = mapped_column(String(64))
 
-    __table_args__ = (Index("ix_rule_results_rule_outcome", "rule_id", "outcome"),)
+    __table_args__ = (
+        Index("ix_rule_results_rule_outcome", "rule_id", "outcome"),
+        Index(
+            "ix_rule_results_adherence",
+            "month",
+            "rule_id",
+            "team_id",
+            "agent_id",
+            "outcome",
+            "reviewed_outcome",
+        ),
+    )
 
     @property
     def effective_outcome(self) -> str:
@@ -288,6 +304,6 @@ class AuditEntry(Base):
     at: Mapped[datetime] = mapped_column(DateTime, index=True)
     username: Mapped[str] = mapped_column(String(64), index=True)
     action: Mapped[str] = mapped_column(String(64))
-    target: Mapped[str] = mapped_column(String(1024))
+    target: Mapped[str] = mapped_column(String(1024), index=True)
     detail: Mapped[str | None] = mapped_column(Text)
     client: Mapped[str | None] = mapped_column(String(128))

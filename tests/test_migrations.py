@@ -55,3 +55,38 @@ def test_migrated_schema_matches_the_models(empty_url):
     finally:
         engine.dispose()
     assert diffs == []
+
+
+def test_0002_copies_each_outcomes_call_month_team_and_agent(empty_url):
+    """A store created by 0001 with calls in it is brought forward without losing them."""
+    migrate(empty_url, "0001")
+    engine = create_store_engine(empty_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO teams (id, name) VALUES ('T1', 'North')"))
+            conn.execute(text("INSERT INTO agents (id, name, team_id) VALUES ('A1', 'Lin', 'T1')"))
+            conn.execute(
+                text(
+                    "INSERT INTO calls (id, agent_id, team_id, month, duration_s, source,"
+                    " source_version, models, rule_pack, policy, score, flagged, severity,"
+                    " rules_applicable, rules_passed, reviewed, forbidden_language, metrics,"
+                    " sentiment, search_text, training_case, escalated, processed_at)"
+                    " VALUES ('c1', 'A1', 'T1', '2026-03', 30, 's', 'v', 'm', 'p', 'q', 90,"
+                    " false, 0, 1, 1, false, false, '{}', '{}', '', false, false,"
+                    " '2026-03-01 10:00:00')"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO rule_results (call_id, rule_id, outcome, critical, reason,"
+                    " evidence) VALUES ('c1', 'greeting', 'passed', false, 'ok', '[]')"
+                )
+            )
+        migrate(empty_url)
+        with engine.connect() as conn:
+            row = conn.execute(
+                text("SELECT month, team_id, agent_id, outcome FROM rule_results")
+            ).one()
+        assert tuple(row) == ("2026-03", "T1", "A1", "passed")
+    finally:
+        engine.dispose()
