@@ -166,6 +166,39 @@ def _ranking_table(title: str, rows: list[AgentScorecard]) -> Table:
     return table
 
 
+def print_quarter(
+    console: Console, session: Session, quarter: str, policy: Policy
+) -> list[AgentScorecard]:
+    """Computes the quarter (and its months) and prints the ranking, the coaching list and
+    the agents below standard for the policy's number of consecutive months."""
+    from appraisal import below_standard_streaks, coaching_list, compute_quarter, quarter_months
+
+    rows = compute_quarter(session, quarter, policy)
+    if not rows:
+        return rows
+    console.print(_ranking_table(f"{quarter} ranking (months weighted by calls)", rows))
+    coaching = coaching_list(session, quarter, policy)
+    threshold = policy.appraisal.coaching_threshold
+    console.print(f"[bold]Coaching ({quarter}, a group below {threshold:g}):[/bold]")
+    for entry in coaching:
+        below = ", ".join(f"{s.group} {s.score:g}" for s in entry.below)
+        console.print(f"  {entry.agent_id}: total {entry.total:g}; {below}", highlight=False)
+    if not coaching:
+        console.print("  nobody")
+    last = quarter_months(quarter)[-1]
+    cycles = policy.failing_cycles_before_action
+    streaks = below_standard_streaks(session, last, policy)
+    console.print(
+        f"[bold]Below standard {cycles}+ consecutive months to {last} (formal action, §7.3):[/bold]"
+    )
+    for streak in streaks:
+        totals = ", ".join(f"{m} {t:g}" for m, t in zip(streak.months, streak.totals, strict=True))
+        console.print(f"  {streak.agent_id}: {totals}", highlight=False)
+    if not streaks:
+        console.print("  nobody")
+    return rows
+
+
 def report(
     quarter: Annotated[str, typer.Option("--quarter", help="The quarter, YYYYQN.")],
     csv_file: Annotated[
@@ -178,9 +211,6 @@ def report(
 ) -> None:
     """The quarter's appraisal: monthly and quarterly scorecards, ranking, coaching, action."""
     from appraisal import (
-        below_standard_streaks,
-        coaching_list,
-        compute_quarter,
         month_scorecards,
         parse_quarter,
         quarter_months,
@@ -191,35 +221,10 @@ def report(
         quarter = parse_quarter(quarter)
         chosen = _policy(policy)
         with _session(store, config) as session:
-            rows = compute_quarter(session, quarter, chosen)
+            rows = print_quarter(console, session, quarter, chosen)
             months = {m: month_scorecards(session, m) for m in quarter_months(quarter)}
             if not rows:
                 raise _fail(f"no calls with an agent in {quarter} in the store", 1)
-            console.print(_ranking_table(f"{quarter} ranking (months weighted by calls)", rows))
-            coaching = coaching_list(session, quarter, chosen)
-            threshold = chosen.appraisal.coaching_threshold
-            console.print(f"[bold]Coaching ({quarter}, a group below {threshold:g}):[/bold]")
-            for entry in coaching:
-                below = ", ".join(f"{s.group} {s.score:g}" for s in entry.below)
-                console.print(
-                    f"  {entry.agent_id}: total {entry.total:g}; {below}", highlight=False
-                )
-            if not coaching:
-                console.print("  nobody")
-            last = quarter_months(quarter)[-1]
-            cycles = chosen.failing_cycles_before_action
-            streaks = below_standard_streaks(session, last, chosen)
-            console.print(
-                f"[bold]Below standard {cycles}+ consecutive months to {last}"
-                " (formal action, §7.3):[/bold]"
-            )
-            for streak in streaks:
-                totals = ", ".join(
-                    f"{m} {t:g}" for m, t in zip(streak.months, streak.totals, strict=True)
-                )
-                console.print(f"  {streak.agent_id}: {totals}", highlight=False)
-            if not streaks:
-                console.print("  nobody")
             if csv_file is not None:
                 with csv_file.open("w", newline="", encoding="utf-8") as fh:
                     writer = csv.writer(fh)

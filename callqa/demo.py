@@ -1,115 +1,306 @@
 """``callqa demo``: the README's main job on embedded defaults, no servers.
 
-Builds a handful of sample Mandarin bank calls (synthesised with two distinct voices,
-agent on the left channel in some, on the right in others, one mono), transcribes them
-all, prints the transcripts, checks the agent was found in each, and judges each call
-against the bank's rule pack (flagged calls first). Synthesised speech is cached, so a
-rerun is quick.
+Builds a quarter of sample Mandarin calls for four agents in two teams (synthesised, each
+with its ``.meta.json``: agent, team, start time, ring time, customer reference), plus a
+file of customer survey answers. Then the whole pipeline runs as it would on last night's
+bucket: Prefect (ephemeral, in-process) processes every recording in the folder into the
+SQLite scorecard store, exactly once; surveys are imported; the quarter is appraised. It
+prints the flagged calls first and the agents' scorecards. A rerun processes nothing
+again: it only reports.
 """
 
 from __future__ import annotations
 
+import csv
 import json
+import zlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from rich.console import Console
 from rich.progress import Progress
+from rich.table import Table
 
-from callqa.config import load_settings
-from callqa.console import BatchProgress, print_transcript
-from callqa.runner import Outcome, Transcriber, transcribe_files
+from callqa.config import Settings, load_settings
 
-# (script, layout, agent channel): both channel orders, and a mono call for diarization.
-DEMO_CALLS = (
-    ("enquiry_card_bill", "stereo", 0),
-    ("card_loss", "stereo", 1),
-    ("complaint_annual_fee", "stereo", 0),
-    ("no_greeting", "stereo", 1),
-    ("callback_remittance", "mono", 0),
+QUARTER = "2026Q1"
+MONTHS = ("2026-01", "2026-02", "2026-03")
+TEAMS = {"T-north": "North team", "T-south": "South team"}
+
+
+@dataclass(frozen=True)
+class DemoAgent:
+    id: str
+    name: str
+    team: str
+    scripts: tuple[str, ...]  # two calls a month, in month order
+
+
+# Two steady agents, one uneven, one who keeps skipping mandatory steps (§4, §7.3).
+AGENTS = (
+    DemoAgent(
+        "A101",
+        "林志明",
+        "T-north",
+        (
+            "enquiry_card_bill",
+            "card_loss",
+            "transfer_limit",
+            "enquiry_deposit_rate",
+            "callback_remittance",
+            "complaint_annual_fee",
+        ),
+    ),
+    DemoAgent(
+        "A102",
+        "陈建华",
+        "T-north",
+        (
+            "enquiry_deposit_rate",
+            "slow_answer",
+            "card_loss",
+            "callback_no_commitment",
+            "transfer_limit",
+            "enquiry_card_bill",
+        ),
+    ),
+    DemoAgent(
+        "A103",
+        "王建国",
+        "T-south",
+        (
+            "no_greeting",
+            "transfer_no_verification",
+            "complaint_rude",
+            "card_loss_late_verification",
+            "callback_no_commitment",
+            "no_greeting",
+        ),
+    ),
+    DemoAgent(
+        "A104",
+        "张伟",
+        "T-south",
+        (
+            "complaint_annual_fee",
+            "enquiry_card_bill",
+            "card_loss",
+            "transfer_limit",
+            "enquiry_deposit_rate",
+            "callback_remittance",
+        ),
+    ),
 )
+# Scripts whose customer hangs up unhappy: their survey answer is "not satisfied".
+UNHAPPY = {"slow_answer", "complaint_rude", "no_greeting", "callback_no_commitment"}
+MONO_CALL = "A104-2026-03-2"  # one call recorded mono: speakers told apart by diarization
 
 
-def build_demo_calls(folder: Path, console: Console) -> list[Path]:
+@dataclass(frozen=True)
+class DemoCall:
+    call_id: str
+    agent: DemoAgent
+    script: str
+    started_at: datetime
+    agent_channel: int
+    customer_voice: str
+
+    @property
+    def layout(self) -> str:
+        return "mono" if self.call_id == MONO_CALL else "stereo"
+
+    def metadata(self) -> dict[str, object]:
+        return {
+            "call_id": self.call_id,
+            "agent_id": self.agent.id,
+            "agent_name": self.agent.name,
+            "team_id": self.agent.team,
+            "started_at": self.started_at.isoformat(),
+            "customer_ref": f"C{zlib.crc32(self.call_id.encode()) % 100000:05d}",
+            "ring_time_s": 0.0,
+        }
+
+
+def demo_calls() -> list[DemoCall]:
+    calls = []
+    for a, agent in enumerate(AGENTS):
+        for m, month in enumerate(MONTHS):
+            for k in (1, 2):
+                index = 2 * m + k - 1
+                year, mon = (int(x) for x in month.split("-"))
+                started = datetime(year, mon, 4 + 9 * k + a, 9 + 2 * index % 8, 5 * a)
+                calls.append(
+                    DemoCall(
+                        call_id=f"{agent.id}-{month}-{k}",
+                        agent=agent,
+                        script=agent.scripts[index],
+                        started_at=started,
+                        agent_channel=(a + index) % 2,
+                        customer_voice=("jf_nezumi", "jf_alpha")[(a + m) % 2],
+                    )
+                )
+    return calls
+
+
+def build_recordings(folder: Path, truth: Path, console: Console) -> list[DemoCall]:
+    """Synthesises the calls not built yet (speech is cached per utterance); what each
+    synthetic speaker said when goes to ``truth``, away from the recordings."""
     from synth.calls import build_call, write_call
     from synth.scripts import SCRIPTS
 
-    paths = []
+    calls = demo_calls()
+    folder.mkdir(parents=True, exist_ok=True)
+    truth.mkdir(parents=True, exist_ok=True)
     with Progress(console=console) as progress:
-        task = progress.add_task("building sample calls", total=len(DEMO_CALLS))
-        for script, layout, agent_channel in DEMO_CALLS:
-            name = f"{script}-{layout}"
-            path = folder / f"{name}.wav"
+        task = progress.add_task("building sample calls", total=len(calls))
+        for call in calls:
+            path = folder / f"{call.call_id}.wav"
             if not path.is_file():
-                progress.update(task, description=f"synthesising {name}")
-                call = build_call(name, SCRIPTS[script], layout=layout, agent_channel=agent_channel)  # type: ignore[arg-type]
-                write_call(call, path)
-            paths.append(path)
+                progress.update(task, description=f"synthesising {call.call_id} ({call.script})")
+                synthetic = build_call(
+                    call.call_id,
+                    SCRIPTS[call.script],
+                    layout=call.layout,  # type: ignore[arg-type]
+                    agent_channel=call.agent_channel,
+                    customer_voice=call.customer_voice,
+                )
+                write_call(synthetic, path)
+                path.with_suffix(".json").replace(truth / f"{call.call_id}.json")
+            meta = folder / f"{call.call_id}.meta.json"
+            meta.write_text(json.dumps(call.metadata(), ensure_ascii=False), encoding="utf-8")
             progress.advance(task)
-        progress.update(task, description="sample calls ready")
-    return paths
+        progress.update(task, description=f"{len(calls)} sample calls ready")
+    return calls
 
 
-def agent_found(outcome: Outcome) -> bool | None:
-    """Whether the detected agent matches the synthetic call's truth (its sidecar)."""
-    if outcome.transcript is None:
-        return None
-    truth = json.loads(outcome.source.with_suffix(".json").read_text(encoding="utf-8"))
-    by_time = {(round(t["start"]), t["speaker"]) for t in truth["turns"]}
-    hits = [(round(t.start), t.speaker) in by_time for t in outcome.transcript.turns]
-    return bool(hits) and sum(hits) / len(hits) >= 0.8
+def write_surveys(path: Path, calls: list[DemoCall]) -> Path:
+    """Call-back survey answers for two calls in three: by call id, or by agent and time."""
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["call_id", "agent_id", "answered_at", "satisfied", "rating", "category"])
+        for n, call in enumerate(calls):
+            if n % 3 == 2:
+                continue
+            unhappy = call.script in UNHAPPY
+            answered = call.started_at + timedelta(hours=2)
+            by_call = n % 2 == 0
+            writer.writerow(
+                [
+                    call.call_id if by_call else "",
+                    "" if by_call else call.agent.id,
+                    answered.isoformat(timespec="minutes"),
+                    "no" if unhappy else "yes",
+                    2 if unhappy else 5,
+                    "complaint" if "complaint" in call.script else "service",
+                ]
+            )
+    return path
 
 
-def print_flagged(console: Console, outcomes: list[Outcome]) -> None:
-    """Each call judged against the bank's rule pack and policy; flagged calls first."""
-    from rich.table import Table
+def agents_found(results: Path, truth: Path, calls: list[DemoCall]) -> tuple[int, int]:
+    """In how many calls the agent was told apart from the customer, checked against the
+    synthesiser's truth (who spoke when): most of each call's turns must match."""
+    found = checked = 0
+    for call in calls:
+        transcript = results / call.call_id / "transcript.json"
+        reference = truth / f"{call.call_id}.json"
+        if not (transcript.is_file() and reference.is_file()):
+            continue
+        said = json.loads(reference.read_text(encoding="utf-8"))["turns"]
+        by_time = {(round(t["start"]), t["speaker"]) for t in said}
+        turns = json.loads(transcript.read_text(encoding="utf-8"))["turns"]
+        hits = [(round(t["start"]), t["speaker"]) in by_time for t in turns]
+        checked += 1
+        found += bool(hits) and sum(hits) / len(hits) >= 0.8
+    return found, checked
 
-    from pipeline.analyze import load_analyser
 
-    analyser = load_analyser()
-    judged = [analyser.analyse(o.transcript)[1] for o in outcomes if o.transcript is not None]
-    judged.sort(key=lambda a: (not a.flags, a.score))
-    table = Table("call", "score", "failed rules", "flags", title="calls judged (flagged first)")
-    for a in judged:
-        failed = ", ".join(r.id for r in a.rules if r.outcome == "failed") or "-"
-        flags = "; ".join(a.flags) or "-"
+def print_flagged(console: Console, settings: Settings) -> None:
+    """The review queue as a QA lead sees it: critical failures first, then flagged."""
+    from sqlalchemy import select
+
+    from storage.database import Store
+    from storage.schema import Call, CallScorecard, RuleOutcome
+
+    store = Store(settings.resolved_store_url())
+    with store.session() as session:
+        calls = session.scalars(
+            select(Call).order_by(Call.severity.desc(), Call.flagged.desc(), Call.score)
+        ).all()
+        failed = {
+            (r.call_id, r.rule_id)
+            for r in session.scalars(select(RuleOutcome).where(RuleOutcome.outcome == "failed"))
+        }
+        flags = {c.call_id: c.flags for c in session.scalars(select(CallScorecard))}
+    table = Table("call", "agent", "started", "score", "failed rules", "why flagged")
+    table.title = f"{sum(c.flagged for c in calls)} of {len(calls)} calls flagged (worst first)"
+    for call in calls:
+        rules = ", ".join(sorted(r for c, r in failed if c == call.id)) or "-"
+        why = "; ".join(str(f) for f in flags.get(call.id, [])) or "-"
         table.add_row(
-            a.call_id, f"{a.score:.1f}", failed, f"[red]{flags}[/red]" if a.flags else flags
+            call.id,
+            call.agent_id or "?",
+            f"{call.started_at:%Y-%m-%d %H:%M}" if call.started_at else "?",
+            f"{call.score:.1f}",
+            rules,
+            f"[red]{why}[/red]" if call.flagged else why,
         )
     console.print(table)
+    store.close()
+
+
+def print_appraisal(console: Console, settings: Settings) -> None:
+    from appraisal import agent_scorecard
+    from callqa.cli_appraisal import print_quarter, print_scorecard
+    from rules.policy import load_policy
+    from storage.database import Store
+
+    policy = load_policy(settings.policy_file)
+    store = Store(settings.resolved_store_url())
+    with store.session() as session:
+        rows = print_quarter(console, session, QUARTER, policy)
+        if rows:
+            worst = min(rows, key=lambda r: r.total)
+            monthly = agent_scorecard(session, worst.agent_id, MONTHS[-1])
+            if monthly is not None:
+                console.print(f"\n[bold]Why {worst.agent_id} scores as they do:[/bold]")
+                print_scorecard(console, monthly)
+    store.close()
 
 
 def run_demo(out: Path, config: Path | None) -> int:
+    from appraisal.surveys import import_surveys
+    from callqa.cli_process import print_summary, run_with_progress
+    from storage.database import Store
+
     console = Console()
-    calls = build_demo_calls(out / "calls", console)
+    out = out.resolve()
+    recordings = out / "recordings"
+    calls = build_recordings(recordings, out / "truth", console)
+    settings = load_settings(config, data_dir=out)
     console.print(
-        f"[bold]callqa demo[/bold]: transcribing {len(calls)} sample calls from {out / 'calls'}"
+        f"[bold]callqa demo[/bold]: processing {len(calls)} recordings in {recordings} into "
+        f"{Store.__name__.lower()} {settings.resolved_store_url()}",
+        highlight=False,
     )
-    settings = load_settings(config)
-    transcriber = Transcriber(settings)
-    batch = BatchProgress(console, len(calls))
-    outcomes: list[Outcome] = []
+    summary = run_with_progress(str(recordings), settings, console)
+    print_summary(console, summary)
+    found, checked = agents_found(recordings / "results", out / "truth", calls)
+    console.print(f"agent told apart from the customer in {found} of {checked} calls")
 
-    def on_done(outcome: Outcome) -> None:
-        batch.file_done()
-        outcomes.append(outcome)
-        if outcome.transcript is not None:
-            print_transcript(batch.progress.console, outcome.transcript)
-        else:
-            batch.progress.console.print(f"[red]error:[/red] {outcome.error}", soft_wrap=True)
+    surveys = write_surveys(out / "surveys.csv", calls)
+    store = Store(settings.resolved_store_url())
+    with store.session() as session:
+        report = import_surveys(session, surveys)
+    store.close()
+    console.print(f"surveys: {report.summary()}", highlight=False)
 
-    with batch.shown():
-        transcribe_files(
-            calls,
-            transcriber,
-            out_dir=out / "transcripts",
-            progress_for=batch.hook_for,
-            on_done=on_done,
-        )
-    print_flagged(console, outcomes)
-    right = sum(1 for o in outcomes if agent_found(o))
-    failed = sum(1 for o in outcomes if o.error is not None)
+    print_flagged(console, settings)
+    print_appraisal(console, settings)
     console.print(
-        f"{len(outcomes) - failed} calls transcribed, {failed} failed; agent identified in"
-        f" {right} of {len(outcomes)}; transcripts in {out / 'transcripts'}"
+        f"\nTranscripts, analyses and redacted audio: {recordings / 'results'}\n"
+        f"Next: callqa serve --store {settings.resolved_store_url()} (the review console)",
+        highlight=False,
     )
-    return 1 if failed else 0
+    return 1 if summary.failed else 0

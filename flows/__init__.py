@@ -1,4 +1,7 @@
 """Prefect orchestration of the pipeline: the only package that imports Prefect.
 
-Planned by issue 4; nothing here yet.
+``prefect_env`` is imported first, here, so that callqa's Prefect defaults (offline, quiet)
+are in the environment before any module of this package imports Prefect.
 """
+
+from flows import prefect_env as _prefect_env  # noqa: F401

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import contextlib
 
-from flows import prefect_env  # noqa: F401  (before Prefect is imported)
-
 DEPLOYMENT = "callqa"
 POOL = "callqa"
 

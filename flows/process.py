@@ -22,7 +22,6 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from sqlalchemy.exc import OperationalError
 
 from callqa.config import Settings, load_settings
-from flows import prefect_env  # noqa: F401  (before Prefect is imported)
 from flows.work import CallReport, CallWorker, open_worker
 from storage.objects import StorageUnavailable
 from storage.results import utcnow

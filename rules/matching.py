@@ -27,6 +27,7 @@ from __future__ import annotations
 import bisect
 import functools
 import itertools
+import logging
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
@@ -406,7 +407,9 @@ def _common_word(text: str) -> bool:
         import jieba
     except ImportError:  # pragma: no cover - jieba is a dependency of the spaCy segmenter
         return False
-    jieba.dt.check_initialized()
+    if not jieba.dt.initialized:
+        jieba.setLogLevel(logging.WARNING)  # its start-up chatter is DEBUG/INFO noise
+        jieba.dt.check_initialized()
     return (jieba.get_FREQ(to_simplified(text)) or 0) >= _COMMON_WORD_FREQ
 
 

@@ -46,7 +46,7 @@ def recordings(flow_call_files, tmp_path) -> Path:
 def prefect_harness():
     from prefect.testing.utilities import prefect_test_harness
 
-    from flows import prefect_env  # noqa: F401
+    import flows  # noqa: F401  (callqa's Prefect settings first)
 
     with prefect_test_harness(server_startup_timeout=90):
         yield
