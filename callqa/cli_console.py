@@ -62,9 +62,11 @@ def _secret(settings: Settings) -> bytes:
 
 
 def _audio_source(results: str | None, settings: Settings) -> AudioSource:
-    from console.audio import FolderAudio, ObjectStoreAudio
+    from console.audio import FolderAudio, LocationAudio, ObjectStoreAudio
 
-    location = results or settings.results_location or str(settings.data_dir)
+    location = results or settings.results_location
+    if location is None:  # the flows store each call's redacted audio by full location
+        return LocationAudio(settings)
     if "://" in location:
         from storage.locations import open_location
 
@@ -84,8 +86,9 @@ def serve(
         Optional[str],  # noqa: UP045
         typer.Option(
             "--results",
-            help="Where the redacted recordings are: a folder or s3://bucket "
-            "(default: results_location, else data_dir).",
+            help="Where the redacted recordings are, for stores whose audio keys are "
+            "relative: a folder or s3://bucket (default: results_location, else each "
+            "call's stored location).",
         ),
     ] = None,
     policy: Annotated[

@@ -106,6 +106,39 @@ class ObjectStoreAudio:
         return self._bytes(key)[start : start + length]
 
 
+class LocationAudio:
+    """Recordings by full location, as the flows store them: ``s3://bucket/key`` (read
+    with this console's S3 settings) or an absolute path in a results folder. Only keys
+    from ``Call.redacted_audio_key`` reach here, never a path a browser sent."""
+
+    def __init__(self, settings: Any) -> None:
+        self.settings = settings
+        self._buckets: dict[str, ObjectStoreAudio] = {}
+
+    def _source(self, key: str) -> tuple[AudioSource, str]:
+        if key.startswith("s3://"):
+            from storage.s3 import S3Store
+
+            bucket, _, object_key = key.removeprefix("s3://").partition("/")
+            if bucket not in self._buckets:
+                self._buckets[bucket] = ObjectStoreAudio(
+                    S3Store.from_settings(self.settings, bucket)
+                )
+            return self._buckets[bucket], object_key
+        path = Path(key)
+        if not path.is_absolute() or ".." in path.parts:
+            raise AudioNotFound(key)
+        return FolderAudio(path.parent), path.name
+
+    def size(self, key: str) -> int:
+        source, inner = self._source(key)
+        return source.size(inner)
+
+    def read(self, key: str, start: int, length: int) -> bytes:
+        source, inner = self._source(key)
+        return source.read(inner, start, length)
+
+
 @dataclass(frozen=True)
 class ByteRange:
     start: int

@@ -270,9 +270,10 @@ class CallWorker:
             customer_ref=meta.customer_ref,
             channel_layout=meta.channel_layout,
             ring_time_s=meta.ring_time_s,
-            transcript_key=keys["transcript"],
-            analysis_key=keys["analysis"],
-            redacted_audio_key=keys["audio"],
+            # full locations: the console and auditors find them without knowing the run
+            transcript_key=self._location(keys["transcript"]),
+            analysis_key=self._location(keys["analysis"]),
+            redacted_audio_key=self._location(keys["audio"]),
         )
         with self.store.session() as session:
             save_call(session, record, redacted, analysis)
@@ -287,6 +288,9 @@ class CallWorker:
                 transcript_key=keys["transcript"],
             ):
                 raise LostClaim(f"{source_id}: another worker took this recording over")
+
+    def _location(self, key: str | None) -> str | None:
+        return self.results.describe(key) if key else None
 
     def _quarantine(
         self, obj: StoredObject, source_id: str, exc: CallqaError, provenance: Provenance

@@ -72,6 +72,8 @@ def test_a_batch_is_stored_once_and_a_rerun_adds_nothing(recordings, tmp_path):
     assert (recordings / "quarantine" / "broken.wav").read_bytes() == before["broken.wav"]
     ledger = db.execute("select finished_at from processed_recordings order by source").fetchall()
 
+    _console_plays_the_redacted_call(settings, "no_greeting")
+
     second, _ = _run(recordings, settings)
     assert sorted(r.status for r in second.values()) == [
         "quarantined",
@@ -181,3 +183,31 @@ def test_a_batch_killed_midway_finishes_on_the_rerun_each_call_once(recordings, 
     for source, finished_at in done_before:  # stored before the kill: not done again
         assert finished[source] == finished_at
     assert f"{len(done_before)} skipped as already done" in " ".join(rerun.stdout.split())
+
+
+def _console_plays_the_redacted_call(settings, call_id: str) -> None:
+    """What the flows stored is what the console serves: the redacted audio, by range."""
+    from fastapi.testclient import TestClient
+
+    from console import create_app
+    from console.audio import LocationAudio
+    from console.auth import create_user
+    from storage.database import Store
+
+    url = settings.resolved_store_url()
+    store = Store(url)
+    with store.session() as session:
+        create_user(session, "lead", "a long password", "qa_lead")
+    store.close()
+    client = TestClient(
+        create_app(url, LocationAudio(settings)), headers={"Origin": "http://testserver"}
+    )
+    assert (
+        client.post(
+            "/api/session", json={"username": "lead", "password": "a long password"}
+        ).status_code
+        == 200
+    )
+    audio = client.get(f"/api/calls/{call_id}/audio", headers={"Range": "bytes=0-99"})
+    assert audio.status_code == 206 and len(audio.content) == 100
+    assert audio.content[:4] == b"OggS"  # the redacted Ogg/Opus copy, not the WAV recording
