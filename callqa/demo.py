@@ -300,7 +300,8 @@ def run_demo(out: Path, config: Path | None) -> int:
     print_appraisal(console, settings)
     console.print(
         f"\nTranscripts, analyses and redacted audio: {recordings / 'results'}\n"
-        f"Next: callqa serve --store {settings.resolved_store_url()} (the review console)",
+        f"The review console on this store: export CALLQA_DATA_DIR={out}; "
+        "callqa users add lead --role qa_lead; callqa serve",
         highlight=False,
     )
     return 1 if summary.failed else 0
