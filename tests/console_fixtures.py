@@ -59,7 +59,7 @@ def write_tone(path: Path, seconds: float, rate: int = 8000) -> None:
     sf.write(path, (0.05 * np.sin(2 * np.pi * 440 * t)).astype("float32"), rate, subtype="PCM_16")
 
 
-def build_console_store(root: Path) -> ConsoleData:
+def build_console_store(root: Path, store_url: str | None = None) -> ConsoleData:
     from appraisal import compute_month, compute_quarter
     from console.auth import create_user
     from pipeline.analyze import load_analyser
@@ -70,7 +70,7 @@ def build_console_store(root: Path) -> ConsoleData:
     root.mkdir(parents=True, exist_ok=True)
     results = root / "results"
     (results / "redacted").mkdir(parents=True)
-    store_url = f"sqlite:///{root / 'callqa.db'}"
+    store_url = store_url or f"sqlite:///{root / 'callqa.db'}"
     store = Store(store_url)
     analyser = load_analyser()
     calls: dict[str, tuple[str, str]] = {}
