@@ -211,3 +211,34 @@ def _console_plays_the_redacted_call(settings, call_id: str) -> None:
     audio = client.get(f"/api/calls/{call_id}/audio", headers={"Range": "bytes=0-99"})
     assert audio.status_code == 206 and len(audio.content) == 100
     assert audio.content[:4] == b"OggS"  # the redacted Ogg/Opus copy, not the WAV recording
+
+
+def test_storage_hiccups_are_retried_and_the_call_still_stored_once(
+    recordings, tmp_path, monkeypatch
+):
+    """A recording whose first fetch fails with a transient storage error (the server
+    dropped the connection) is fetched again by Prefect's retry and stored once."""
+    from storage.local import LocalStore
+    from storage.objects import StorageUnavailable
+
+    (recordings / "broken.wav").unlink()
+    real_get = LocalStore.get
+    failures: list[str] = []
+
+    def flaky_get(self, key):
+        if key == "card_loss.wav" and not failures:
+            failures.append(key)
+            raise StorageUnavailable(f"{self.describe(key)}: connection reset by peer")
+        return real_get(self, key)
+
+    monkeypatch.setattr(LocalStore, "get", flaky_get)
+    settings = _settings(tmp_path)
+    reports, _ = _run(recordings, settings)
+    assert failures == ["card_loss.wav"]
+    assert reports["card_loss.wav"].status == "processed"
+    db = _db(settings)
+    assert db.execute("select count(*) from calls where id='card_loss'").fetchone()[0] == 1
+    attempts = db.execute(
+        "select attempts from processed_recordings where source like '%card_loss.wav'"
+    ).fetchone()[0]
+    assert attempts == 2  # claimed, released on the error, claimed again by the retry
