@@ -230,7 +230,14 @@ def call_detail(session: Session, call: Call) -> CallDetail:
 
 # --- compliance -------------------------------------------------------------------------
 
-DIMENSIONS = {"rule": None, "team": Call.team_id, "agent": Call.agent_id, "month": Call.month}
+# Rule outcomes carry their call's team, agent and month (copied when the call is stored),
+# so adherence is grouped and filtered on rule_results alone.
+DIMENSIONS = {
+    "rule": None,
+    "team": RuleOutcome.team_id,
+    "agent": RuleOutcome.agent_id,
+    "month": RuleOutcome.month,
+}
 
 
 @dataclass(frozen=True)
@@ -262,30 +269,6 @@ class Adherence:
         return self.passed / self.applicable if self.applicable else None
 
 
-def _compliance_where(scope: Scope, f: ComplianceFilters) -> list[Any]:
-    where: list[Any] = [scope.calls()]
-    if f.month_from:
-        where.append(Call.month >= f.month_from)
-    if f.month_to:
-        where.append(Call.month <= f.month_to)
-    if f.team:
-        where.append(Call.team_id == f.team)
-    if f.agent:
-        where.append(Call.agent_id == f.agent)
-    if f.rule:
-        where.append(RuleOutcome.rule_id == f.rule)
-    return where
-
-
-# The same dimensions on rule_results itself (copied from the call when it is stored).
-OUTCOME_DIMENSIONS = {
-    "rule": None,
-    "team": RuleOutcome.team_id,
-    "agent": RuleOutcome.agent_id,
-    "month": RuleOutcome.month,
-}
-
-
 def _adherence_where(scope: Scope, f: ComplianceFilters) -> list[Any]:
     where: list[Any] = [scope.rule_outcomes()]
     if f.month_from:
@@ -307,7 +290,7 @@ def adherence(
     """Passed / failed / n.a. counts per rule, and per team, agent or month if asked: one
     scan of the adherence index on rule_results, no join with calls."""
     eff = effective_outcome()
-    group = OUTCOME_DIMENSIONS[by]
+    group = DIMENSIONS[by]
     columns: list[Any] = [RuleOutcome.rule_id]
     if group is not None:
         columns.append(group)
@@ -353,7 +336,7 @@ def failing_calls(
         select(Call, RuleOutcome)
         .join(RuleOutcome, RuleOutcome.call_id == Call.id)
         .where(
-            *_compliance_where(scope, f),
+            *_adherence_where(scope, f),
             RuleOutcome.rule_id == rule_id,
             effective_outcome() == "failed",
         )
