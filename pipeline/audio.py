@@ -255,6 +255,12 @@ def write_audio(path: str | Path, samples: np.ndarray, sample_rate: int = SAMPLE
     with av.open(str(path), mode="w", format=container_format) as out:
         stream: Any = out.add_stream(codec, rate=rate)
         stream.layout = layout
+        if codec == "libopus":
+            # Speech at 24 kbit/s a channel, lowest encoder effort: libopus' defaults (maximum
+            # effort, ~100 kbit/s) took 0.25 s a minute of call, this 0.10 s (measured with
+            # bench/bench_flows.py's calls), at half the bytes; "voip" mode was slower still.
+            stream.bit_rate = 24_000 * channels
+            stream.options = {"compression_level": "0"}
         frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(data), format="fltp", layout=layout)
         frame.sample_rate = sample_rate
         frame.pts = 0  # a timed first frame lets the muxer record the encoder delay
