@@ -92,11 +92,12 @@ def transcribe(
 @app.command()
 def demo(
     out: Annotated[
-        Path, typer.Option("--out", "-o", help="Where the sample calls and transcripts go.")
+        Path, typer.Option("--out", "-o", help="Where the sample calls, results and store go.")
     ] = Path("demo-out"),
     config: ConfigOption = None,
 ) -> None:
-    """The main job on embedded defaults: build sample Mandarin calls, transcribe them all."""
+    """The main job on embedded defaults: a quarter of sample calls processed into the store,
+    the flagged calls and the agents' appraisal."""
     from callqa.demo import run_demo
 
     try:
