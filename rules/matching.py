@@ -407,9 +407,8 @@ def _common_word(text: str) -> bool:
         import jieba
     except ImportError:  # pragma: no cover - jieba is a dependency of the spaCy segmenter
         return False
-    if not jieba.dt.initialized:
-        jieba.setLogLevel(logging.WARNING)  # its start-up chatter is DEBUG/INFO noise
-        jieba.dt.check_initialized()
+    jieba.setLogLevel(logging.WARNING)  # its start-up chatter is DEBUG/INFO noise
+    jieba.dt.check_initialized()
     return (jieba.get_FREQ(to_simplified(text)) or 0) >= _COMMON_WORD_FREQ
 
 
@@ -438,8 +437,10 @@ def _tokenizer() -> Callable[[str], Any] | None:
     text clean-up shares it. Matching is on characters; jieba only widens a quote to words.
     """
     try:
+        import jieba
         import spacy
 
+        jieba.setLogLevel(logging.WARNING)  # its start-up chatter is DEBUG/INFO noise
         nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "jieba"}}})
     except Exception:  # pragma: no cover - spaCy or jieba missing: quote characters as matched
         return None
