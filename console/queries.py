@@ -317,6 +317,63 @@ def adherence(
 
 
 @dataclass(frozen=True)
+class AdherenceCell:
+    """Counts for one month, rule, team and agent: the finest grain of the compliance view."""
+
+    month: str | None
+    rule_id: str
+    team_id: str | None
+    agent_id: str | None
+    passed: int
+    failed: int
+    not_applicable: int
+
+
+def adherence_cells(session: Session, scope: Scope, f: ComplianceFilters) -> list[AdherenceCell]:
+    """One GROUP BY in the adherence index's own order (month, rule, team, agent): a single
+    streaming scan, however many ways the view then rolls it up."""
+    eff = effective_outcome()
+    columns: list[Any] = [
+        RuleOutcome.month,
+        RuleOutcome.rule_id,
+        RuleOutcome.team_id,
+        RuleOutcome.agent_id,
+    ]
+    query: Select[Any] = (
+        select(
+            *columns,
+            func.sum(case((eff == "passed", 1), else_=0)),
+            func.sum(case((eff == "failed", 1), else_=0)),
+            func.sum(case((eff == "not_applicable", 1), else_=0)),
+        )
+        .where(*_adherence_where(scope, f))
+        .group_by(*columns)
+    )
+    return [
+        AdherenceCell(month, rule, team, agent, int(p or 0), int(x or 0), int(na or 0))
+        for month, rule, team, agent, p, x, na in session.execute(query)
+    ]
+
+
+def roll_up(cells: Sequence[AdherenceCell], by: str) -> list[Adherence]:
+    """Adherence per rule (``by='rule'``) or per rule and team, agent or month."""
+    attribute = {"rule": None, "team": "team_id", "agent": "agent_id", "month": "month"}[by]
+    totals: dict[tuple[str, str | None], list[int]] = {}
+    for cell in cells:
+        group = getattr(cell, attribute) if attribute else None
+        counts = totals.setdefault((cell.rule_id, group), [0, 0, 0])
+        counts[0] += cell.passed
+        counts[1] += cell.failed
+        counts[2] += cell.not_applicable
+    return [
+        Adherence(rule, group, *counts)
+        for (rule, group), counts in sorted(
+            totals.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")
+        )
+    ]
+
+
+@dataclass(frozen=True)
 class FailedCall:
     call_id: str
     started_at: datetime | None

@@ -265,7 +265,7 @@ class ComplianceView:
 
 def compliance(ctx: Ctx, f: queries.ComplianceFilters, by: str = "team") -> ComplianceView:
     """Adherence per rule overall, per rule and ``by`` (team, agent or month), and the
-    monthly trend per rule: three GROUP BY queries."""
+    monthly trend per rule: one GROUP BY, rolled up three ways."""
     require(ctx.who, "compliance")
     if by not in queries.DIMENSIONS or by == "rule":
         raise BadRequest(f"by={by!r}: expected team, agent or month")
@@ -276,10 +276,10 @@ def compliance(ctx: Ctx, f: queries.ComplianceFilters, by: str = "team") -> Comp
 
 
 def _compliance(ctx: Ctx, f: queries.ComplianceFilters, by: str) -> ComplianceView:
-    scope = scope_of(ctx.who)
-    overall = queries.adherence(ctx.session, scope, f, "rule")
-    grouped = queries.adherence(ctx.session, scope, f, by)
-    monthly = grouped if by == "month" else queries.adherence(ctx.session, scope, f, "month")
+    cells = queries.adherence_cells(ctx.session, scope_of(ctx.who), f)
+    overall = queries.roll_up(cells, "rule")
+    grouped = queries.roll_up(cells, by)
+    monthly = grouped if by == "month" else queries.roll_up(cells, "month")
     months = sorted({a.group for a in monthly if a.group})
     trend: dict[str, dict[str, float | None]] = {}
     for a in monthly:
