@@ -232,12 +232,7 @@ def call_detail(session: Session, call: Call) -> CallDetail:
 
 # Rule outcomes carry their call's team, agent and month (copied when the call is stored),
 # so adherence is grouped and filtered on rule_results alone.
-DIMENSIONS = {
-    "rule": None,
-    "team": RuleOutcome.team_id,
-    "agent": RuleOutcome.agent_id,
-    "month": RuleOutcome.month,
-}
+DIMENSIONS = ("rule", "team", "agent", "month")
 
 
 @dataclass(frozen=True)
@@ -282,38 +277,6 @@ def _adherence_where(scope: Scope, f: ComplianceFilters) -> list[Any]:
     if f.rule:
         where.append(RuleOutcome.rule_id == f.rule)
     return where
-
-
-def adherence(
-    session: Session, scope: Scope, f: ComplianceFilters, by: str = "rule"
-) -> list[Adherence]:
-    """Passed / failed / n.a. counts per rule, and per team, agent or month if asked: one
-    scan of the adherence index on rule_results, no join with calls."""
-    eff = effective_outcome()
-    group = DIMENSIONS[by]
-    columns: list[Any] = [RuleOutcome.rule_id]
-    if group is not None:
-        columns.append(group)
-    query: Select[Any] = (
-        select(
-            *columns,
-            func.sum(case((eff == "passed", 1), else_=0)),
-            func.sum(case((eff == "failed", 1), else_=0)),
-            func.sum(case((eff == "not_applicable", 1), else_=0)),
-        )
-        .where(*_adherence_where(scope, f))
-        .group_by(*columns)
-        .order_by(*columns)
-    )
-    out = []
-    for row in session.execute(query):
-        if group is None:
-            rule_id, passed, failed, na = row
-            key = None
-        else:
-            rule_id, key, passed, failed, na = row
-        out.append(Adherence(rule_id, key, int(passed or 0), int(failed or 0), int(na or 0)))
-    return out
 
 
 @dataclass(frozen=True)

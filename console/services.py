@@ -302,7 +302,7 @@ def export_rows(ctx: Ctx, f: queries.ComplianceFilters, by: str) -> list[tuple[A
     require(ctx.who, "export")
     if by not in queries.DIMENSIONS:
         raise BadRequest(f"by={by!r}: expected rule, team, agent or month")
-    rows = queries.adherence(ctx.session, scope_of(ctx.who), f, by)
+    rows = queries.roll_up(queries.adherence_cells(ctx.session, scope_of(ctx.who), f), by)
     ctx.audit("export_compliance", by, detail=str(f.as_params()))
     return [
         (
