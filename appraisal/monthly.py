@@ -302,7 +302,7 @@ def score_month(inputs: MonthInputs, policy: Policy) -> dict[str, Any]:
         "standard": ap.standard,
         "meets_standard": total >= ap.standard,
         "coaching_threshold": ap.coaching_threshold,
-        "policy": f"{policy.name}@{policy.digest}",
+        "policy": policy.label,
     }
 
 

@@ -43,7 +43,7 @@ def roll_up(months: list[AgentScorecard], policy: Policy) -> dict[str, Any]:
             }
             for m in months
         },
-        "policy": f"{policy.name}@{policy.digest}",
+        "policy": policy.label,
     }
 
 

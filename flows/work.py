@@ -67,6 +67,7 @@ class CallWorker:
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _transcriber: Any = None
     _analyser: Analyser | None = None
+    _provenance: Provenance | None = None
 
     # --- loading, lazily: a rerun with nothing to do loads no model ------------------
     @property
@@ -88,12 +89,19 @@ class CallWorker:
             return self._transcriber
 
     def provenance(self) -> Provenance:
-        analyser = self.analyser
-        return Provenance(
-            models=self.settings.whisper_config().label,
-            rule_pack=analyser.pack.label,
-            policy=f"{analyser.policy.name}@{analyser.policy.digest}",
-        )
+        """What results made now would record: read from the rule pack and policy files
+        once, without the sentiment model (the ledger needs it for every recording)."""
+        with self._lock:
+            if self._provenance is None:
+                from pipeline.analyze import load_rules
+
+                pack, policy = load_rules(self.settings.rule_pack, self.settings.policy_file)
+                self._provenance = Provenance(
+                    models=self.settings.whisper_config().label,
+                    rule_pack=pack.label,
+                    policy=policy.label,
+                )
+            return self._provenance
 
     def outcome_since(self, key: str, since: datetime) -> CallReport:
         """What the ledger says became of ``key`` (its current version) since ``since``."""

@@ -24,13 +24,22 @@ def load_analyser(
 ) -> Analyser:
     """The rule pack (the policy's answer limit applied to it), the policy, the sentiment model."""
     from models.sentiment import SentimentConfig, load_sentiment
+
+    pack, policy = load_rules(pack_path, policy_path)
+    return Analyser(pack, policy, load_sentiment(SentimentConfig(model=sentiment_model)))
+
+
+def load_rules(
+    pack_path: str | Path | None = None, policy_path: str | Path | None = None
+) -> tuple[RulePack, Policy]:
+    """The rule pack as analysis uses it (the policy's answer limit applied) and the policy:
+    enough to know what an analysis would record as its provenance, without any model."""
     from rules.pack import default_pack_path, load_pack
     from rules.policy import load_policy
 
     policy = load_policy(policy_path)
     pack = load_pack(pack_path or default_pack_path())
-    pack = pack.with_settings(answer_limit_s=policy.answer_limit_s)
-    return Analyser(pack, policy, load_sentiment(SentimentConfig(model=sentiment_model)))
+    return pack.with_settings(answer_limit_s=policy.answer_limit_s), policy
 
 
 @dataclass(frozen=True)
@@ -74,6 +83,6 @@ class Analyser:
             flags=flags,
             redactions=redactions,
             rule_pack=self.pack.label,
-            policy=f"{self.policy.name}@{self.policy.digest}",
+            policy=self.policy.label,
         )
         return redacted, analysis

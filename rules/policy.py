@@ -144,6 +144,11 @@ class Policy(_Strict):
     appraisal: Appraisal = Appraisal()
     digest: str = Field("", description="content hash: part of every result's provenance")
 
+    @property
+    def label(self) -> str:
+        """``name@digest``: what results record as the policy used."""
+        return f"{self.name}@{self.digest}"
+
 
 def load_policy(path: str | Path | None = None) -> Policy:
     path = Path(path or DEFAULT_POLICY)
