@@ -21,7 +21,7 @@ from datetime import timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -105,7 +105,6 @@ def claim(
         except IntegrityError:
             return Action.BUSY, None  # another worker inserted it first
         return action, None
-    before = _snapshot(row)
     # Compare-and-set on what we read: a rival that changed the row in between wins.
     won = session.execute(  # type: ignore[attr-defined]
         update(ProcessedRecording)
@@ -118,7 +117,8 @@ def claim(
         .values(status="claimed", claimed_by=me, claimed_at=now, attempts=row.attempts + 1)
         .execution_options(synchronize_session=False)
     ).rowcount
-    return (action, before) if won == 1 else (Action.BUSY, None)
+    # The UPDATE leaves ``row`` in the session as it was read: the row before our claim.
+    return (action, row) if won == 1 else (Action.BUSY, None)
 
 
 def finish(
@@ -177,16 +177,6 @@ def release(session: Session, source: str, version: str, me: str, problem: str) 
     )
 
 
-def latest_done(session: Session, source: str) -> ProcessedRecording | None:
-    """The most recently finished version of ``source`` (for reusing its transcript)."""
-    return session.scalars(
-        select(ProcessedRecording)
-        .where(ProcessedRecording.source == source, ProcessedRecording.status == "done")
-        .order_by(ProcessedRecording.finished_at.desc())
-        .limit(1)
-    ).first()
-
-
 def _abandoned(row: ProcessedRecording, lease: timedelta) -> bool:
     if row.claimed_by is None or row.claimed_at is None:
         return True  # released after a failure
@@ -207,23 +197,6 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _snapshot(row: ProcessedRecording) -> ProcessedRecording:
-    return ProcessedRecording(
-        source=row.source,
-        version=row.version,
-        call_id=row.call_id,
-        status=row.status,
-        transcribed_with=row.transcribed_with,
-        analysed_with=row.analysed_with,
-        transcript_key=row.transcript_key,
-        claimed_by=row.claimed_by,
-        claimed_at=row.claimed_at,
-        finished_at=row.finished_at,
-        attempts=row.attempts,
-        problem=row.problem,
-    )
-
-
 def _same(column: Any, value: str | None) -> Any:
     return column.is_(None) if value is None else column == value
 
@@ -234,7 +207,6 @@ __all__ = [
     "claim",
     "decide",
     "finish",
-    "latest_done",
     "release",
     "worker_identity",
 ]
