@@ -14,6 +14,8 @@ from typing import Any, Protocol, runtime_checkable
 
 from starlette.responses import Response
 
+from storage.objects import ObjectNotFound, ObjectStore
+
 # An open-ended range ("bytes=0-") is answered with at most this much: the browser asks for
 # the rest as it plays, and the first bytes go out at once however long the call.
 OPEN_RANGE_CHUNK = 1 << 20
@@ -80,7 +82,7 @@ class ObjectStoreAudio:
     successive range requests for one call then cost one fetch.
     """
 
-    def __init__(self, store: Any) -> None:
+    def __init__(self, store: ObjectStore) -> None:
         self.store = store
         self._last: tuple[str, bytes] | None = None
 
@@ -90,12 +92,8 @@ class ObjectStoreAudio:
             return last[1]
         try:
             data = bytes(self.store.get(key))
-        except LookupError as exc:
+        except (ObjectNotFound, LookupError) as exc:
             raise AudioNotFound(key) from exc
-        except Exception as exc:  # ObjectNotFound is a StorageError, not a LookupError
-            if type(exc).__name__ == "ObjectNotFound":
-                raise AudioNotFound(key) from exc
-            raise
         self._last = (key, data)
         return data
 
