@@ -331,6 +331,29 @@ def store_scorecard(
     return row
 
 
+def replace_period(
+    session: Session, period: str, kind: str, scorecards: dict[str, tuple[int, dict[str, Any]]]
+) -> list[AgentScorecard]:
+    """Makes ``scorecards`` (agent -> calls, details) the period's rows and ranks them.
+
+    Rows of agents no longer in the period (their calls have since moved or gone) are
+    removed.
+    """
+    # Loads the period's stored rows in one query: the upserts below then find them in
+    # the session's identity map instead of asking the database once per agent.
+    list(session.scalars(select(AgentScorecard).where(AgentScorecard.period == period)))
+    session.execute(
+        delete(AgentScorecard).where(
+            AgentScorecard.period == period,
+            AgentScorecard.agent_id.not_in(list(scorecards) or [""]),
+        )
+    )
+    for agent_id, (calls, details) in scorecards.items():
+        store_scorecard(session, agent_id, period, kind, calls, details)
+    session.flush()
+    return rank_period(session, period)
+
+
 def rank_period(session: Session, period: str) -> list[AgentScorecard]:
     """Ranks every scorecard of ``period`` by total (1 = best; equal totals share a rank)."""
     rows = list(
@@ -358,19 +381,18 @@ def compute_month(session: Session, month: str, policy: Policy) -> list[AgentSco
     """
     month = parse_month(month)
     inputs = month_inputs(session, month, policy)
-    # Loads the month's stored rows in one query: the upserts below then find them in the
-    # session's identity map instead of asking the database once per agent.
-    list(session.scalars(select(AgentScorecard).where(AgentScorecard.period == month)))
-    session.execute(
-        delete(AgentScorecard).where(
-            AgentScorecard.period == month, AgentScorecard.agent_id.not_in(list(inputs) or [""])
-        )
+    return replace_period(
+        session,
+        month,
+        "month",
+        {
+            agent_id: (
+                agent_inputs.calls,
+                {"period": month, "kind": "month", **score_month(agent_inputs, policy)},
+            )
+            for agent_id, agent_inputs in inputs.items()
+        },
     )
-    for agent_id, agent_inputs in inputs.items():
-        details = {"period": month, "kind": "month", **score_month(agent_inputs, policy)}
-        store_scorecard(session, agent_id, month, "month", agent_inputs.calls, details)
-    session.flush()
-    return rank_period(session, month)
 
 
 def recompute_agent_month(

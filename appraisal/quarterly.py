@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from appraisal.monthly import GROUPS, compute_month, rank_period, store_scorecard
+from appraisal.monthly import GROUPS, compute_month, replace_period
 from appraisal.periods import parse_quarter, quarter_months
 from rules.policy import Policy
 from storage.schema import AgentScorecard
@@ -68,16 +68,9 @@ def compute_quarter(
     by_agent: dict[str, list[AgentScorecard]] = {}
     for row in rows:
         by_agent.setdefault(row.agent_id, []).append(row)
-    list(session.scalars(select(AgentScorecard).where(AgentScorecard.period == quarter)))
-    session.execute(
-        delete(AgentScorecard).where(
-            AgentScorecard.period == quarter, AgentScorecard.agent_id.not_in(list(by_agent) or [""])
-        )
-    )
+    scorecards = {}
     for agent_id, agent_months in by_agent.items():
         details = {"period": quarter, "kind": "quarter", **roll_up(agent_months, policy)}
         details["missing_months"] = [m for m in months if m not in details["months"]]
-        calls = sum(m.calls for m in agent_months)
-        store_scorecard(session, agent_id, quarter, "quarter", calls, details)
-    session.flush()
-    return rank_period(session, quarter)
+        scorecards[agent_id] = (sum(m.calls for m in agent_months), details)
+    return replace_period(session, quarter, "quarter", scorecards)
