@@ -13,6 +13,7 @@ from rich.table import Table
 from callqa.errors import CallqaError
 
 if TYPE_CHECKING:
+    from callqa.config import Settings
     from flows.process import BatchSummary
 
 
@@ -59,7 +60,7 @@ def process(
 
 def run_with_progress(
     source: str,
-    settings: object,
+    settings: Settings,
     console: Console,
     *,
     deployment: str | None = None,
@@ -98,7 +99,7 @@ def run_with_progress(
         with progress:
             summary = run_batch(
                 source,
-                settings,  # type: ignore[arg-type]
+                settings,
                 deployment=deployment,
                 chunk_size=chunk_size,
             )

@@ -228,15 +228,14 @@ def print_flagged(console: Console, settings: Settings) -> None:
         calls = session.scalars(
             select(Call).order_by(Call.severity.desc(), Call.flagged.desc(), Call.score)
         ).all()
-        failed = {
-            (r.call_id, r.rule_id)
-            for r in session.scalars(select(RuleOutcome).where(RuleOutcome.outcome == "failed"))
-        }
+        failed: dict[str, list[str]] = {}
+        for r in session.scalars(select(RuleOutcome).where(RuleOutcome.outcome == "failed")):
+            failed.setdefault(r.call_id, []).append(r.rule_id)
         flags = {c.call_id: c.flags for c in session.scalars(select(CallScorecard))}
     table = Table("call", "agent", "started", "score", "failed rules", "why flagged")
     table.title = f"{sum(c.flagged for c in calls)} of {len(calls)} calls flagged (worst first)"
     for call in calls:
-        rules = ", ".join(sorted(r for c, r in failed if c == call.id)) or "-"
+        rules = ", ".join(sorted(failed.get(call.id, []))) or "-"
         why = "; ".join(str(f) for f in flags.get(call.id, [])) or "-"
         table.add_row(
             call.id,
