@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Optional
 
@@ -95,6 +96,10 @@ def run_with_progress(
                 )
 
     stop = listen(on_event)
+    # A CallqaError ending the flow (source not found, S3 down) is printed below as one
+    # line naming the location; Prefect would also log it with a full traceback.
+    flow_log = logging.getLogger("prefect.flow_runs")
+    flow_log.addFilter(_known_errors_reported_by_us)
     try:
         with progress:
             summary = run_batch(
@@ -106,7 +111,12 @@ def run_with_progress(
             progress.update(task, description="done")
     finally:
         stop()
+        flow_log.removeFilter(_known_errors_reported_by_us)
     return summary
+
+
+def _known_errors_reported_by_us(record: logging.LogRecord) -> bool:
+    return not (record.exc_info and isinstance(record.exc_info[1], CallqaError))
 
 
 def print_summary(console: Console, summary: BatchSummary) -> None:
