@@ -32,8 +32,12 @@ _workers_lock = threading.Lock()
 _listeners: list[Callable[[str, Any], None]] = []
 
 
+def _settings_key(params: dict[str, Any]) -> str:
+    return repr(sorted(params.items()))
+
+
 def worker_for(source: str, settings: dict[str, Any]) -> CallWorker:
-    key = (source, repr(sorted(settings.items())))
+    key = (source, _settings_key(settings))
     with _workers_lock:
         if key not in _workers:
             full = _local_settings.get(key[1])
@@ -55,9 +59,9 @@ def parameters_for(settings: Settings) -> dict[str, Any]:
     exclude = set(SECRETS)
     if settings.store_url and make_url(settings.store_url).password:
         exclude.add("store_url")
-    params = settings.model_dump(mode="json", exclude=exclude, exclude_unset=False)
+    params = settings.model_dump(mode="json", exclude=exclude)
     params = {k: v for k, v in params.items() if v is not None}
-    _local_settings[repr(sorted(params.items()))] = settings
+    _local_settings[_settings_key(params)] = settings
     return params
 
 
