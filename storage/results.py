@@ -10,8 +10,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from pipeline.analysis import CallAnalysis
@@ -154,18 +156,30 @@ def save_call(
 def _ensure_agent(
     session: Session, agent_id: str | None, name: str | None, team_id: str | None
 ) -> None:
-    if team_id is not None and session.get(Team, team_id) is None:
-        session.add(Team(id=team_id, name=team_id))
-        session.flush()
+    if team_id is not None:
+        _add_if_missing(session, Team(id=team_id, name=team_id))
     if agent_id is None:
         return
-    agent = session.get(Agent, agent_id)
-    if agent is None:
-        session.add(Agent(id=agent_id, name=name or agent_id, team_id=team_id))
-        session.flush()
-    elif (name and agent.name != name) or (team_id and agent.team_id != team_id):
+    agent = _add_if_missing(session, Agent(id=agent_id, name=name or agent_id, team_id=team_id))
+    if (name and agent.name != name) or (team_id and agent.team_id != team_id):
         agent.name = name or agent.name
         agent.team_id = team_id or agent.team_id
+
+
+def _add_if_missing(session: Session, row: Team | Agent) -> Any:
+    """The stored row with ``row``'s id, adding ``row`` if there is none. Two workers
+    storing the first calls of a new team or agent at once both try to add it: the second
+    waits for the first's commit, finds the key taken, and uses the row that is there."""
+    kind = type(row)
+    stored = session.get(kind, row.id)
+    if stored is not None:
+        return stored
+    try:
+        with session.begin_nested():
+            session.add(row)
+        return row
+    except IntegrityError:
+        return session.get(kind, row.id, populate_existing=True)
 
 
 def _enquiry_answered(analysis: CallAnalysis) -> bool | None:
