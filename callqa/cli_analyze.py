@@ -5,17 +5,17 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 from rich.console import Console
+from rich.status import Status
 from rich.table import Table
 
 from callqa.errors import CallqaError
 
 if TYPE_CHECKING:
     from pipeline.analysis import CallAnalysis
-    from pipeline.analyze import Analyser
     from pipeline.transcript import Transcript
 
 PackOption = Annotated[
@@ -26,7 +26,12 @@ PolicyOption = Annotated[
     Optional[Path],  # noqa: UP045
     typer.Option("--policy", "-p", help="Policy YAML (default: rules/policy.yaml)."),
 ]
-OUTCOME_STYLE = {"passed": "green", "failed": "bold red", "not_applicable": "dim"}
+OUTCOME_STYLE = {
+    "passed": "green",
+    "failed": "bold red",
+    "not_applicable": "dim",
+    "needs_review": "bold yellow",
+}
 
 
 def register(app: typer.Typer) -> None:
@@ -64,7 +69,7 @@ def analyze(
         call_metadata = (
             json.loads(metadata.read_text(encoding="utf-8")) if metadata else read_metadata(file)
         )
-        transcript = _transcript_of(file, analyser, config, err)
+        transcript = _transcript_of(file, rules, config, err)
         redacted, analysis = analyser.analyse(transcript, call_metadata)
     except CallqaError as exc:
         err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
@@ -84,7 +89,7 @@ def analyze(
         print_report(Console(), redacted, analysis)
 
 
-def _transcript_of(file: Path, analyser: Analyser, config: Path | None, err: Console) -> Transcript:
+def _transcript_of(file: Path, rules: Path | None, config: Path | None, err: Console) -> Transcript:
     from pipeline.transcript import Transcript
 
     if file.suffix.lower() == ".json":
@@ -92,11 +97,10 @@ def _transcript_of(file: Path, analyser: Analyser, config: Path | None, err: Con
     from callqa.config import load_settings
     from callqa.console import BatchProgress
     from callqa.runner import Transcriber
-    from rules.pack import hotwords
 
     settings = load_settings(config)
-    pack_words = hotwords(analyser.pack)
-    settings = settings.model_copy(update={"hotwords": [*settings.hotwords, *pack_words]})
+    if rules is not None:  # the pack being judged is the one whose phrases may be hotwords
+        settings = settings.model_copy(update={"rule_pack": rules})
     batch = BatchProgress(err, 1)
     with batch.shown():
         transcript = Transcriber(settings).transcribe(file, batch.hook_for(file))
@@ -140,62 +144,109 @@ def print_report(console: Console, transcript: Transcript, analysis: CallAnalysi
 
 def evaluate_set(
     folder: Annotated[
-        Path, typer.Argument(help="An evaluation set: calls/*.json and labels.yaml.")
+        Path,
+        typer.Argument(help="An evaluation set: calls/*.json, labels.yaml, maybe recordings/."),
     ] = Path("tests/data/eval"),
     rules: PackOption = None,
     policy: PolicyOption = None,
+    source: Annotated[
+        str,
+        typer.Option(
+            "--from",
+            help="text (the written transcripts), audio (the recordings, transcribed as"
+            " `callqa process` does), or both side by side; default: both when the set has"
+            " recordings.",
+        ),
+    ] = "auto",
+    config: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option("--config", "-c", help="TOML settings file for transcription."),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the scores as JSON.")] = False,
 ) -> None:
-    """Per-rule precision and recall (and redaction, sentiment) on a labelled set of calls."""
-    from callqa.evaluation import evaluate_folder
+    """Per-rule accuracy, precision and recall of failed outcomes, the share sent to
+    review (and redaction, sentiment) on a labelled set, from the text and the audio."""
+    from callqa.config import load_settings
+    from callqa.evaluation import evaluate_folder, recordings_of
 
+    err = Console(stderr=True)
+    if source == "auto":
+        source = "both" if recordings_of(folder) else "text"
+    if source not in ("text", "audio", "both"):
+        err.print(f"[red]error:[/red] --from must be text, audio or both (got {source!r})")
+        raise typer.Exit(2)
+    sources = ["text", "audio"] if source == "both" else [source]
+    reports = {}
     try:
-        report = evaluate_folder(folder, rules, policy)
+        settings = load_settings(config) if "audio" in sources else None
+        for side in sources:
+            with err.status(f"judging {folder} from the {side}...") as status:
+
+                def transcribing(call_id: str, status: Status = status) -> None:
+                    status.update(f"transcribing {call_id}...")
+
+                reports[side] = evaluate_folder(
+                    folder, rules, policy, source=side, settings=settings, on_call=transcribing
+                )
     except CallqaError as exc:
-        Console(stderr=True).print(f"[red]error:[/red] {exc}", soft_wrap=True)
+        err.print(f"[red]error:[/red] {exc}", soft_wrap=True)
         raise typer.Exit(2) from exc
     if as_json:
-        sys.stdout.write(json.dumps(report, ensure_ascii=False) + "\n")
+        sys.stdout.write(
+            json.dumps(reports if len(reports) > 1 else reports[sources[0]], ensure_ascii=False)
+            + "\n"
+        )
         return
-    console = Console()
-    table = Table(
-        "rule",
-        "n",
-        "accuracy",
-        "failed P",
-        "failed R",
-        "passed P",
-        "passed R",
-        "n/a P",
-        "n/a R",
-        title=f"{report['calls']} labelled calls in {folder}",
-    )
-    for rule_id, row in report["rules"].items():
-        cells = [
-            f"{row[k]:.2f}" if row[k] is not None else "–"
-            for k in (
-                "accuracy",
-                "failed_precision",
-                "failed_recall",
-                "passed_precision",
-                "passed_recall",
-                "not_applicable_precision",
-                "not_applicable_recall",
-            )
-        ]
-        table.add_row(rule_id, str(row["n"]), *cells)
+    _print_eval(Console(), folder, reports)
+
+
+def _fmt(value: object) -> str:
+    return f"{value:.2f}" if isinstance(value, int | float) else "–"
+
+
+def _print_eval(console: Console, folder: Path, reports: dict[str, dict[str, Any]]) -> None:
+    sides = list(reports)
+    first = reports[sides[0]]
+    columns = ["rule", "n"]
+    for side in sides:
+        columns += [f"{side} acc", f"{side} failed P", f"{side} failed R", f"{side} review"]
+    table = Table(*columns, title=f"{first['calls']} labelled calls in {folder}")
+    for rule_id in [*first["rules"], "overall"]:
+        row = [rule_id, str((first["rules"].get(rule_id) or first["overall"])["n"])]
+        for side in sides:
+            r = reports[side]["rules"].get(rule_id) or reports[side]["overall"]
+            row += [
+                _fmt(r["accuracy"]),
+                _fmt(r["failed_precision"]),
+                _fmt(r["failed_recall"]),
+                f"{r['review'] / r['n']:.0%}",
+            ]
+        table.add_row(*row)
     console.print(table)
-    red = report["redaction"]
     console.print(
-        f"redaction: {red['removed']}/{red['must_redact']} secrets removed (recall"
-        f" {red['recall']:.3f}); {red['kept']}/{red['must_keep']} ordinary numbers kept"
+        "[dim]acc counts needs_review as wrong; failed R counts it as caught; failed P is"
+        " over the confident outcomes[/dim]"
     )
-    sent = report["sentiment"]
-    console.print(
-        f"sentiment (customer at the end of the call): {sent['agree']}/{sent['n']} agree with"
-        f" the labels; predicted {sent['predicted']}"
-    )
-    if report["mistakes"]:
-        console.print("[bold]disagreements[/bold]")
-        for m in report["mistakes"]:
-            console.print(f"  {m}", highlight=False, soft_wrap=True)
+    for side in sides:
+        report = reports[side]
+        overall = report["overall"]
+        console.print(
+            f"[bold]{side}[/bold]: {overall['review']} of {overall['n']} outcomes to review"
+            f" ({overall['review'] / overall['n']:.1%}); confident outcomes right in"
+            f" {_fmt(overall['confident_accuracy'])}"
+        )
+        red = report["redaction"]
+        if red["must_redact"] or red["must_keep"]:
+            console.print(
+                f"  redaction: {red['removed']}/{red['must_redact']} secrets removed (recall"
+                f" {red['recall']:.3f}); {red['kept']}/{red['must_keep']} ordinary numbers kept"
+            )
+        sent = report["sentiment"]
+        console.print(
+            f"  sentiment (customer at the end of the call): {sent['agree']}/{sent['n']} agree"
+            f" with the labels; predicted {sent['predicted']}"
+        )
+        if report["mistakes"]:
+            console.print(f"  [bold]disagreements ({side})[/bold]")
+            for m in report["mistakes"]:
+                console.print(f"    {m}", highlight=False, soft_wrap=True)

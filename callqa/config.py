@@ -36,6 +36,12 @@ class Settings(BaseSettings):
     vad: bool = True
     initial_prompt: str | None = None
     hotwords: list[str] = Field(default_factory=list)
+    pack_hotwords: bool = Field(
+        False,
+        description="also bias recognition towards the rule pack's script phrases; off by"
+        " default: measured 20-35x slower and hallucinating them on silence"
+        " (bench/bench_recognition.py)",
+    )
     output_script: Literal["simplified", "traditional", "as_recognised"] = "simplified"
     max_duration_s: float = Field(4 * 3600, gt=0)
 
@@ -106,6 +112,17 @@ class Settings(BaseSettings):
             threads=self.cpu_threads,
         )
 
+    def recognition_hotwords(self) -> tuple[str, ...]:
+        """The one hotword decision for every path (transcribe, analyze, process, eval):
+        the configured words, plus the rule pack's phrases when ``pack_hotwords`` is on."""
+        words = list(self.hotwords)
+        if self.pack_hotwords:
+            from pipeline.analyze import load_rules
+            from rules.pack import hotwords
+
+            words += hotwords(load_rules(self.rule_pack, self.policy_file)[0])
+        return tuple(dict.fromkeys(words))
+
     def call_options(self, *, agent_channel: str | None = None) -> Any:
         """Options for ``pipeline.call.transcribe_call``; ``agent_channel`` from call metadata
         overrides the configured one."""
@@ -122,7 +139,7 @@ class Settings(BaseSettings):
                 beam_size=self.beam_size,
                 vad=self.vad,
                 initial_prompt=self.initial_prompt,
-                hotwords=tuple(self.hotwords),
+                hotwords=self.recognition_hotwords(),
                 output_script=self.output_script,
             ),
             diarize=DiarizeOptions(

@@ -2,19 +2,31 @@
 
 A set is a folder with ``calls/<call_id>.json`` (transcripts in the exchange format) and
 ``labels.yaml`` (the expected outcome of every rule per call, the customer's sentiment at
-the end, the numbers that must be redacted and those that must survive).
+the end, the numbers that must be redacted and those that must survive). A set may also
+hold ``recordings/<call_id>.<ext>`` (with ``<call_id>.meta.json``): then each call can be
+judged from its recording too, transcribed the way ``callqa process`` does it, and the two
+reports are printed side by side. Transcripts of the recordings are kept under
+``asr/<settings digest>/`` so a new rule pack is judged again without transcribing.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from callqa.errors import ConfigError
 from pipeline.transcript import Transcript
+
+if TYPE_CHECKING:
+    from callqa.config import Settings
+
+_AUDIO_SUFFIXES = {".wav", ".flac", ".ogg", ".opus", ".mp3", ".m4a"}
 
 OUTCOMES = ("failed", "passed", "not_applicable")
 # Where a customer-end sentiment score stops being neutral (scores run -1..+1): the same
@@ -33,20 +45,37 @@ def load_labels(folder: Path) -> dict[str, Any]:
     return labels
 
 
+def recordings_of(folder: Path) -> dict[str, Path]:
+    """The set's recordings by call id (empty when it has none)."""
+    rec = folder / "recordings"
+    if not rec.is_dir():
+        return {}
+    return {p.stem: p for p in sorted(rec.iterdir()) if p.suffix.lower() in _AUDIO_SUFFIXES}
+
+
 def evaluate_folder(
-    folder: Path, pack_path: Path | None = None, policy_path: Path | None = None
+    folder: Path,
+    pack_path: Path | None = None,
+    policy_path: Path | None = None,
+    *,
+    source: str = "text",
+    settings: Settings | None = None,
+    on_call: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
+    """Score every labelled call from its transcript (``source="text"``) or from its
+    recording (``"audio"``: transcribed with ``settings``, as ``callqa process`` would)."""
     from pipeline.analyze import load_analyser
 
     labels = load_labels(folder)
     analyser = load_analyser(pack_path, policy_path)
+    transcripts = _transcripts(folder, labels, source, settings, on_call)
     pairs: dict[str, list[tuple[str, str]]] = {}
     mistakes: list[str] = []
     redaction = Counter[str]()
     sentiment = Counter[str]()
     agree = 0
     for call_id, label in sorted(labels["calls"].items()):
-        transcript = Transcript.read(folder / "calls" / f"{call_id}.json")
+        transcript = transcripts(call_id)
         redacted, analysis = analyser.analyse(transcript, label.get("metadata") or {})
         got = {r.id: r.outcome for r in analysis.rules}
         for rule_id, expected in label["outcomes"].items():
@@ -57,14 +86,18 @@ def evaluate_folder(
                 mistakes.append(
                     f"{call_id} {rule_id}: expected {expected}, got {outcome} ({reason})"
                 )
-        _score_redaction(call_id, label.get("redaction") or {}, redacted, redaction, mistakes)
+        if source == "text":
+            _score_redaction(call_id, label.get("redaction") or {}, redacted, redaction, mistakes)
         predicted = _sentiment_label(analysis.sentiment.get("customer_end"))
         sentiment[predicted] += 1
         if predicted == label.get("sentiment_customer_end"):
             agree += 1
+    every = [p for rule_pairs in pairs.values() for p in rule_pairs]
     return {
         "calls": len(labels["calls"]),
+        "source": source,
         "rules": {rule_id: _rule_scores(p) for rule_id, p in pairs.items()},
+        "overall": _rule_scores(every),
         "redaction": {
             "must_redact": redaction["must_redact"],
             "removed": redaction["removed"],
@@ -79,17 +112,94 @@ def evaluate_folder(
     }
 
 
+def _transcripts(
+    folder: Path,
+    labels: dict[str, Any],
+    source: str,
+    settings: Settings | None,
+    on_call: Callable[[str], None] | None,
+) -> Callable[[str], Transcript]:
+    """A function from call id to the transcript to judge: the written one, or the
+    recording's (transcribed once per recognition settings, then read back)."""
+    if source == "text":
+        return lambda call_id: Transcript.read(folder / "calls" / f"{call_id}.json")
+    if source != "audio":
+        raise ConfigError(f"source must be 'text' or 'audio' (got {source!r})")
+    from callqa.config import load_settings
+    from callqa.runner import Transcriber
+
+    settings = settings or load_settings(None)
+    recordings = recordings_of(folder)
+    missing = sorted(set(labels["calls"]) - set(recordings))
+    if missing:
+        raise ConfigError(
+            f"{folder}/recordings: no recording for {len(missing)} labelled calls"
+            f" ({', '.join(missing[:5])}...); build them with python -m synth.eval_calls"
+        )
+    cache = folder / "asr" / _recognition_digest(settings)
+    cache.mkdir(parents=True, exist_ok=True)
+    transcriber: list[Transcriber] = []
+
+    def transcript(call_id: str) -> Transcript:
+        kept = cache / f"{call_id}.json"
+        if kept.is_file():
+            return Transcript.read(kept)
+        if on_call is not None:
+            on_call(call_id)
+        if not transcriber:
+            transcriber.append(Transcriber(settings))
+        result = transcriber[0].transcribe(recordings[call_id])
+        result.write(kept)
+        return result
+
+    return transcript
+
+
+def _recognition_digest(settings: Settings) -> str:
+    """What decides a recording's transcript: model and recognition settings."""
+    fields = settings.model_dump(
+        mode="json",
+        include={
+            "whisper_model",
+            "compute_type",
+            "language",
+            "beam_size",
+            "vad",
+            "initial_prompt",
+            "hotwords",
+            "pack_hotwords",
+            "output_script",
+            "agent_channel",
+            "num_speakers",
+            "spoken_numbers",
+        },
+    )
+    text = json.dumps(fields, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+
+
 def _rule_scores(pairs: list[tuple[str, str]]) -> dict[str, Any]:
+    """Per-rule scores as the unseen set is judged: a ``needs_review`` counts as wrong for
+    accuracy and as caught for the recall of ``failed``; precisions are those of the
+    confident outcomes (what a QA lead trusts without listening)."""
+    confident = [(e, g) for e, g in pairs if g != "needs_review"]
     scores: dict[str, Any] = {
         "n": len(pairs),
         "accuracy": sum(e == g for e, g in pairs) / len(pairs),
+        "review": len(pairs) - len(confident),
+        "confident_accuracy": (
+            sum(e == g for e, g in confident) / len(confident) if confident else None
+        ),
     }
     for outcome in OUTCOMES:
-        predicted = sum(g == outcome for _, g in pairs)
+        predicted = sum(g == outcome for _, g in confident)
         actual = sum(e == outcome for e, _ in pairs)
-        hits = sum(e == g == outcome for e, g in pairs)
+        hits = sum(e == g == outcome for e, g in confident)
+        caught = hits + sum(e == outcome and g == "needs_review" for e, g in pairs)
         scores[f"{outcome}_precision"] = hits / predicted if predicted else None
-        scores[f"{outcome}_recall"] = hits / actual if actual else None
+        scores[f"{outcome}_recall"] = (
+            (caught if outcome == "failed" else hits) / actual if actual else None
+        )
         scores[f"{outcome}_support"] = actual
     return scores
 

@@ -26,8 +26,11 @@ class SignIn(BaseModel):
 
 class ReviewIn(BaseModel):
     rule_id: str
-    verdict: Literal["confirmed", "overturned"]
+    verdict: Literal["confirmed", "overturned", "decided"]
     comment: str = ""
+    decision: Literal["passed", "failed", "not_applicable"] | None = Field(
+        default=None, description="with verdict 'decided': the outcome settled on"
+    )
 
 
 class TrainingIn(BaseModel):
@@ -103,7 +106,7 @@ def list_calls(
     agent: str | None = None,
     team: str | None = None,
     rule: str | None = None,
-    outcome: Literal["passed", "failed", "not_applicable"] | None = None,
+    outcome: Literal["passed", "failed", "not_applicable", "needs_review"] | None = None,
     sentiment: Literal["negative", "neutral", "positive"] | None = None,
     q: Annotated[str | None, Query(max_length=200)] = None,
     flagged: bool = False,
@@ -132,6 +135,7 @@ def list_calls(
         "total": result.total,
         "page": result.page,
         "pages": result.pages,
+        "to_review": result.to_review,
         "calls": [
             {
                 **row.__dict__,
@@ -164,9 +168,11 @@ def get_audio(request: Request, call_id: str) -> Response:
 
 @router.post("/calls/{call_id}/reviews")
 def post_review(request: Request, call_id: str, body: ReviewIn) -> dict[str, Any]:
-    """Confirm or overturn one rule outcome; the call's score is recomputed."""
+    """Confirm, overturn or decide one rule outcome; the call's score is recomputed."""
     with context(request) as ctx:
-        score = services.review(ctx, call_id, body.rule_id, body.verdict, body.comment)
+        score = services.review(
+            ctx, call_id, body.rule_id, body.verdict, body.comment, body.decision
+        )
     return {"call_id": call_id, "rule_id": body.rule_id, "verdict": body.verdict, "score": score}
 
 

@@ -135,7 +135,12 @@ def call_page(request: Request, call_id: str, saved: str | None = None) -> Respo
 def review(request: Request, call_id: str, data: Form) -> Response:
     with context(request) as ctx:
         services.review(
-            ctx, call_id, data.get("rule_id", ""), data.get("verdict", ""), data.get("comment", "")
+            ctx,
+            call_id,
+            data.get("rule_id", ""),
+            data.get("verdict", ""),
+            data.get("comment", ""),
+            data.get("decision") or None,
         )
     return RedirectResponse(f"/calls/{call_id}?saved=review", status_code=303)
 

@@ -25,7 +25,7 @@ from storage.schema import (
 )
 
 PAGE_SIZE = 50
-OUTCOMES = ("passed", "failed", "not_applicable")
+OUTCOMES = ("passed", "failed", "not_applicable", "needs_review")
 # The customer's sentiment at the end of the call, in the sentiment model's bands.
 SENTIMENT_BANDS = {"negative": (None, -0.2), "neutral": (-0.2, 0.2), "positive": (0.2, None)}
 
@@ -87,7 +87,7 @@ class QueueRow:
     escalated: bool
     customer_end_sentiment: float | None
     flags: list[str]
-    failed_rules: list[dict[str, Any]] = field(default_factory=list)  # rule_id, critical
+    failed_rules: list[dict[str, Any]] = field(default_factory=list)  # rule_id, critical, outcome
 
 
 @dataclass(frozen=True)
@@ -96,6 +96,7 @@ class QueuePage:
     total: int
     page: int
     pages: int
+    to_review: int = 0  # calls in scope with an outcome still waiting for a QA lead
 
 
 def _queue_where(session: Session, scope: Scope, f: QueueFilters) -> list[Any]:
@@ -144,7 +145,19 @@ def queue(session: Session, scope: Scope, f: QueueFilters, page_size: int = PAGE
         .limit(page_size)
     )
     ids = list(session.scalars(ids_query))
-    return QueuePage(_queue_rows(session, ids), total, page, pages)
+    return QueuePage(_queue_rows(session, ids), total, page, pages, to_review(session, scope))
+
+
+def to_review(session: Session, scope: Scope) -> int:
+    """How many calls in scope have an outcome the analysis sent to review, undecided."""
+    return (
+        session.scalar(
+            select(func.count(func.distinct(RuleOutcome.call_id))).where(
+                scope.rule_outcomes(), effective_outcome() == "needs_review"
+            )
+        )
+        or 0
+    )
 
 
 def _queue_rows(session: Session, ids: Sequence[str]) -> list[QueueRow]:
@@ -157,12 +170,17 @@ def _queue_rows(session: Session, ids: Sequence[str]) -> list[QueueRow]:
         .where(Call.id.in_(ids))
     ).all()
     failed: dict[str, list[dict[str, Any]]] = {}
-    for call_id, rule_id, critical in session.execute(
-        select(RuleOutcome.call_id, RuleOutcome.rule_id, RuleOutcome.critical)
-        .where(RuleOutcome.call_id.in_(ids), effective_outcome() == "failed")
+    for call_id, rule_id, critical, outcome in session.execute(
+        select(RuleOutcome.call_id, RuleOutcome.rule_id, RuleOutcome.critical, effective_outcome())
+        .where(
+            RuleOutcome.call_id.in_(ids),
+            effective_outcome().in_(("failed", "needs_review")),
+        )
         .order_by(RuleOutcome.critical.desc(), RuleOutcome.rule_id)
     ):
-        failed.setdefault(call_id, []).append({"rule_id": rule_id, "critical": critical})
+        failed.setdefault(call_id, []).append(
+            {"rule_id": rule_id, "critical": critical, "outcome": outcome}
+        )
     by_id = {
         call.id: QueueRow(
             id=call.id,

@@ -210,13 +210,21 @@ def _reviews() -> Any:
     return reviews
 
 
-def review(ctx: Ctx, call_id: str, rule_id: str, verdict: str, comment: str) -> float:
-    """Confirms or overturns one rule outcome; returns the call's new score (and the
+def review(
+    ctx: Ctx,
+    call_id: str,
+    rule_id: str,
+    verdict: str,
+    comment: str,
+    decision: str | None = None,
+) -> float:
+    """Confirms, overturns or decides one rule outcome (``decided`` with ``decision``:
+    how an outcome sent to review is settled); returns the call's new score (and the
     agent's monthly scorecard is recomputed by ``storage.reviews``)."""
     require(ctx.who, "review")
     call = _visible_call(ctx, call_id)
-    if verdict not in ("confirmed", "overturned"):
-        raise BadRequest(f"verdict {verdict!r}: expected confirmed or overturned")
+    if verdict not in ("confirmed", "overturned", "decided"):
+        raise BadRequest(f"verdict {verdict!r}: expected confirmed, overturned or decided")
     if verdict == "overturned" and not comment.strip():
         raise BadRequest("say why the outcome is overturned: a comment is required")
     reviews = _reviews()
@@ -229,6 +237,7 @@ def review(ctx: Ctx, call_id: str, rule_id: str, verdict: str, comment: str) -> 
             ctx.who.username,
             comment.strip(),
             policy=ctx.policy,
+            decision=decision or None,
         )
     except reviews.ReviewError as exc:
         raise BadRequest(str(exc)) from exc

@@ -8,7 +8,11 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-Outcome = Literal["passed", "failed", "not_applicable"]
+Outcome = Literal["passed", "failed", "not_applicable", "needs_review"]
+Decided = Literal["passed", "failed", "not_applicable"]
+"""What a rule would say if it were sure: ``needs_review`` outcomes carry one as ``leaning``."""
+SCORED: tuple[Outcome, ...] = ("passed", "failed")
+"""The outcomes a score counts: not_applicable never, needs_review not until a QA lead decides."""
 
 
 class _Frozen(BaseModel):
@@ -33,6 +37,16 @@ class RuleResult(_Frozen):
     evidence: tuple[Evidence, ...] = ()
     reason: str = Field(description="one sentence a QA lead can read: why this outcome")
     critical: bool = False
+    confidence: float = Field(
+        default=1.0,
+        ge=0,
+        le=1,
+        description="how sure the outcome is, applicability included (0..1); below the"
+        " pack's review_below the outcome is needs_review",
+    )
+    leaning: Decided | None = Field(
+        default=None, description="for needs_review: the outcome the rule would have given"
+    )
 
 
 class TurnSentiment(_Frozen):

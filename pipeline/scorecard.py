@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from pipeline.analysis import RuleResult
+from pipeline.analysis import SCORED, RuleResult
 from rules.policy import Policy
 
 
@@ -46,7 +46,7 @@ def score_call(
 
 def _rules_part(rules: Sequence[RuleResult], policy: Policy) -> tuple[float, dict[str, object]]:
     weights = policy.call_score.rule_weights
-    applicable = [r for r in rules if r.outcome != "not_applicable"]
+    applicable = [r for r in rules if r.outcome in SCORED]
     total = sum(weights.get(r.id, 1.0) for r in applicable)
     earned = sum(weights.get(r.id, 1.0) for r in applicable if r.outcome == "passed")
     part = 100.0 * earned / total if total else 100.0
@@ -97,6 +97,9 @@ def _flags(
         for r in rules
         if r.outcome == "failed" and r.id in policy.call_score.critical_rules
     ]
+    review = [r.id for r in rules if r.outcome == "needs_review"]
+    if review:
+        flags.append(f"needs review: {', '.join(review)}")
     if score < policy.call_score.pass_mark:
         flags.append(f"score {score:.1f} below the pass mark {policy.call_score.pass_mark:g}")
     end = sentiment.get("customer_end")

@@ -161,6 +161,7 @@ class _Call:
         self._index: dict[int, TextIndex] = {}
         self._hits: dict[tuple[int, bool], list[_Hit]] = {}
         self._word_spans: dict[int, list[tuple[int, int, float, float]]] = {}
+        self._word_probs: dict[int, list[tuple[int, int, float]]] = {}
         self.by_speaker: dict[Speaker, list[int]] = {
             "agent": [i for i, t in enumerate(self.turns) if t.speaker == "agent"],
             "customer": [i for i, t in enumerate(self.turns) if t.speaker == "customer"],
@@ -193,6 +194,27 @@ class _Call:
             return turn.start, turn.end
         return min(s for s, _ in inside), max(e for _, e in inside)
 
+    def word_probability(self, i: int, c0: int, c1: int) -> float | None:
+        """Mean recogniser probability of the words under characters ``c0:c1`` of turn
+        ``i``; None where the transcript has no word probabilities (written text)."""
+        probs = self._probs(i)
+        inside = [p for w0, w1, p in probs if w0 < c1 and w1 > c0]
+        return sum(inside) / len(inside) if inside else None
+
+    def _probs(self, i: int) -> list[tuple[int, int, float]]:
+        if i not in self._word_probs:
+            turn = self.turns[i]
+            out, cursor = [], 0
+            for word in turn.words or ():
+                token = word.text.strip()
+                at = turn.text.find(token, cursor) if token else -1
+                if at < 0 or word.p is None:
+                    continue
+                out.append((at, at + len(token), float(word.p)))
+                cursor = at + len(token)
+            self._word_probs[i] = out
+        return self._word_probs[i]
+
     def _words(self, i: int) -> list[tuple[int, int, float, float]]:
         if i not in self._word_spans:
             turn = self.turns[i]
@@ -224,9 +246,16 @@ class _Call:
 
     def in_scope(self, hit: _Hit, cc: _CompiledCheck) -> bool:
         turns = self.by_speaker[cc.speaker]
-        if cc.first_turns is not None and hit.turn not in turns[: cc.first_turns]:
+        # A step that belongs to a part of the call is looked for in that part: the
+        # opening's 有什么可以帮您 is no closing, however few turns the agent had.
+        half = self.speech_end / 2
+        if cc.first_turns is not None and (
+            hit.turn not in turns[: cc.first_turns] or (hit.start > half and len(turns) > 1)
+        ):
             return False
-        if cc.last_turns is not None and hit.turn not in turns[-cc.last_turns :]:
+        if cc.last_turns is not None and (
+            hit.turn not in turns[-cc.last_turns :] or (hit.end < half and len(turns) > 1)
+        ):
             return False
         window = cc.window
         if window is None:
@@ -281,18 +310,57 @@ class _Evaluator:
 
     # --- a rule ---
     def rule(self, cr: _CompiledRule) -> RuleResult:
+        """The rule's outcome with its confidence; one below the pack's ``review_below``
+        becomes ``needs_review`` leaning towards what it would have been."""
+        result = self._decide(cr)
+        if result.outcome != "needs_review" and result.confidence < self.pack.settings.review_below:
+            return result.model_copy(
+                update={
+                    "outcome": "needs_review",
+                    "leaning": result.outcome,
+                    "reason": f"needs review (confidence {result.confidence:.2f}): "
+                    + result.reason,
+                }
+            )
+        return result
+
+    def _decide(self, cr: _CompiledRule) -> RuleResult:
         rule = cr.rule
         if rule.answer_time is not None:
             return self._answer_time(rule)
         condition = rule.applies_when
+        applies_conf = 1.0
+        sign_context: list[Evidence] = []
         if condition is not None:
             present = {e for e in set(condition.events()) if self.event_hits(e)}
-            if not condition.holds(present):
+            if condition.holds(present):
+                applies_conf = self._trigger_confidence(condition, present)
+            else:
+                weight, signs = self._signs(rule)
                 label = rule.applies_label or _describe(condition, self.event_label)
+                sign_context = [self.call.evidence(self.event_hits(e)[0]) for e in signs]
                 context = [self.call.evidence(self.event_hits(e)[0]) for e in sorted(present)]
-                return self._result(
-                    rule, "not_applicable", f"not applicable: no {label} in this call", context
-                )
+                settings = self.pack.settings
+                if weight < settings.signs_apply:
+                    why = f"not applicable: no {label} in this call"
+                    if weight >= settings.signs_review:
+                        seen = ", ".join(self.event_label(e) for e in signs)
+                        return self._result(
+                            rule,
+                            "needs_review",
+                            f"needs review: no {label} recognised, but signs of one ({seen})",
+                            sign_context + context,
+                            confidence=round(max(0.0, 1.0 - weight), 3),
+                            leaning="not_applicable",
+                        )
+                    return self._result(
+                        rule,
+                        "not_applicable",
+                        why,
+                        context,
+                        confidence=round(max(0.0, 1.0 - weight), 3),
+                    )
+                applies_conf = min(1.0, weight / (settings.signs_apply + settings.signs_review))
         outcome = self._require(cr, fuzzy=False)
         if not outcome.satisfied(rule):
             outcome = self._require(cr, fuzzy=True)
@@ -312,26 +380,64 @@ class _Evaluator:
             evidence = [self.call.evidence(h) for _, h in outcome.found]
             if not evidence:
                 evidence = [Evidence(turn=None, text=reason)]
-            return self._result(rule, "passed", reason, evidence)
+            found = min((self._hit_confidence(h) for _, h in outcome.found), default=1.0)
+            return self._result(
+                rule, "passed", reason, evidence + sign_context, confidence=found * applies_conf
+            )
         parts = list(outcome.failures)
         evidence = list(outcome.evidence)
         if rule.require_mode == "any" and outcome.found:  # only the violations failed it
             parts, evidence = [], []
         elif rule.require_mode == "any" and len(parts) > 1:
             parts = [" and ".join(parts)]
+        confidence = applies_conf
         if violations:
             quoted = ", ".join(f"'{h.match.text}' ({_at(h)})" for _, h in violations)
             labels = " / ".join(dict.fromkeys(cc.check.label for cc, _ in violations))
             parts.append(f"{labels}: {quoted}")
             evidence = [self.call.evidence(h) for _, h in violations] + evidence
+            confidence = max(self._hit_confidence(h) for _, h in violations)
         if condition is not None:  # what made the rule apply, as context
             for e in sorted(set(condition.events())):
                 if self.event_hits(e) and condition.holds({e}):
                     evidence.append(self.call.evidence(self.event_hits(e)[0]))
-        return self._result(rule, "failed", f"{rule.title}: " + "; ".join(parts), evidence)
+        return self._result(
+            rule,
+            "failed",
+            f"{rule.title}: " + "; ".join(parts),
+            evidence + sign_context,
+            confidence=confidence,
+        )
+
+    def _signs(self, rule: Rule) -> tuple[float, list[str]]:
+        """The weight of the rule's signs present in the call, and which they are."""
+        present = [e for e in rule.signs if self.event_hits(e)]
+        return sum(rule.signs[e] for e in present), present
+
+    def _trigger_confidence(self, condition: Condition, present: set[str]) -> float:
+        """How sure the condition holds: the best-recognised event that makes it hold on
+        its own, else the least sure of those present."""
+        alone = [e for e in present if condition.holds({e})]
+        scores = [max(self._hit_confidence(h) for h in self.event_hits(e)) for e in present]
+        if alone:
+            return max(max(self._hit_confidence(h) for h in self.event_hits(e)) for e in alone)
+        return min(scores, default=1.0)
+
+    def _hit_confidence(self, hit: _Hit) -> float:
+        """A match's similarity (1 for words as listed or a pattern), lowered where the
+        recogniser itself was unsure of the words (their mean probability)."""
+        p = self.call.word_probability(hit.turn, hit.match.start, hit.match.end)
+        return hit.match.score * (1.0 if p is None else 0.6 + 0.4 * p)
 
     def _result(
-        self, rule: Rule, outcome: str, reason: str, evidence: list[Evidence]
+        self,
+        rule: Rule,
+        outcome: str,
+        reason: str,
+        evidence: list[Evidence],
+        *,
+        confidence: float = 1.0,
+        leaning: str | None = None,
     ) -> RuleResult:
         unique = list(dict.fromkeys(evidence))[: _MAX_EVIDENCE * 2]
         return RuleResult.model_validate(
@@ -341,6 +447,8 @@ class _Evaluator:
                 "evidence": tuple(unique),
                 "reason": reason,
                 "critical": rule.critical,
+                "confidence": round(min(max(confidence, 0.0), 1.0), 3),
+                "leaning": leaning,
             }
         )
 

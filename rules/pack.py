@@ -121,6 +121,33 @@ class Settings(_Model):
     )
     answer_limit_s: float = Field(default=10, gt=0, description="policy 5.1: answer within")
     max_hotwords: int = Field(default=30, ge=1, le=200)
+    review_below: float = Field(
+        default=0.6,
+        ge=0,
+        le=1,
+        description="an outcome less confident than this is needs_review, not passed/failed/n/a",
+    )
+    signs_review: float = Field(
+        default=0.3,
+        gt=0,
+        le=5,
+        description="a rule's signs adding up to this, its condition unmet: needs_review",
+    )
+    signs_apply: float = Field(
+        default=1.0,
+        gt=0,
+        le=5,
+        description="a rule's signs adding up to this, its condition unmet: the rule applies",
+    )
+
+    @model_validator(mode="after")
+    def _bands_in_order(self) -> Settings:
+        if self.signs_review >= self.signs_apply:
+            raise ValueError(
+                f"signs_review ({self.signs_review:g}) must be below signs_apply"
+                f" ({self.signs_apply:g})"
+            )
+        return self
 
 
 class TimeWindow(_Model):
@@ -263,6 +290,12 @@ class Rule(_Model):
     )
     forbid: tuple[Check, ...] = ()
     answer_time: AnswerTime | None = None
+    signs: dict[Annotated[str, Field(pattern=_ID)], Annotated[float, Field(gt=0, le=1)]] = Field(
+        default={},
+        description="events that suggest the rule applies although applies_when does not"
+        " hold, with a weight each: the weights of those present add up to a needs_review"
+        " (settings.signs_review) or to applying the rule (settings.signs_apply)",
+    )
 
     @model_validator(mode="after")
     def _one_kind(self) -> Rule:
@@ -473,6 +506,13 @@ def _check_references(pack: RulePack, source: str) -> None:
                         f"{where}: applies_when refers to unknown event '{event}'"
                         f" (events: {known_events})"
                     )
+        if rule.signs and rule.applies_when is None:
+            raise RulePackError(f"{where}: signs need an applies_when (they stand in for it)")
+        for event in rule.signs:
+            if event not in pack.events:
+                raise RulePackError(
+                    f"{where}: signs refer to unknown event '{event}' (events: {known_events})"
+                )
         names: set[str] = set()
         for kind, checks in (("require", rule.require), ("forbid", rule.forbid)):
             for i, check in enumerate(checks):

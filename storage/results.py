@@ -16,7 +16,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from pipeline.analysis import CallAnalysis
+from pipeline.analysis import SCORED, CallAnalysis
 from pipeline.transcript import Transcript
 from storage.schema import Agent, Call, CallScorecard, RuleOutcome, Team, Turn
 
@@ -92,7 +92,7 @@ def save_call(
     call.score = analysis.score
     call.flagged = bool(analysis.flags)
     call.severity = sum(1 for r in analysis.rules if r.critical and r.outcome == "failed")
-    applicable = [r for r in analysis.rules if r.outcome != "not_applicable"]
+    applicable = [r for r in analysis.rules if r.outcome in SCORED]
     call.rules_applicable = len(applicable)
     call.rules_passed = sum(1 for r in applicable if r.outcome == "passed")
     call.enquiry_answered = _enquiry_answered(analysis)
@@ -131,6 +131,8 @@ def save_call(
                 call_id=call.id,
                 rule_id=rule.id,
                 outcome=rule.outcome,
+                confidence=rule.confidence,
+                leaning=rule.leaning,
                 critical=rule.critical,
                 reason=rule.reason,
                 evidence=[e.model_dump() for e in rule.evidence],
@@ -185,9 +187,7 @@ def _add_if_missing(session: Session, row: Team | Agent) -> Any:
 def _enquiry_answered(analysis: CallAnalysis) -> bool | None:
     """§7.1 enquiry answer rate: the result was confirmed or a follow-up committed to."""
     outcomes = {
-        r.id: r.outcome
-        for r in analysis.rules
-        if r.id in ANSWER_RULES and r.outcome != "not_applicable"
+        r.id: r.outcome for r in analysis.rules if r.id in ANSWER_RULES and r.outcome in SCORED
     }
     if not outcomes:
         return None

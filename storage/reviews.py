@@ -19,13 +19,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from callqa.errors import CallqaError
-from pipeline.analysis import RuleResult
+from pipeline.analysis import SCORED, RuleResult
 from pipeline.scorecard import score_call
 from rules.policy import Policy
 from storage.results import ANSWER_RULES, utcnow
 from storage.schema import AgentScorecard, AuditEntry, Call, CallScorecard, QAReview, RuleOutcome
 
-Verdict = Literal["confirmed", "overturned"]
+Verdict = Literal["confirmed", "overturned", "decided"]
+DECIDABLE = ("passed", "failed", "not_applicable")
 _FLIP = {"passed": "failed", "failed": "passed"}
 
 
@@ -70,27 +71,43 @@ def record_review(
     comment: str = "",
     *,
     policy: Policy,
+    decision: str | None = None,
 ) -> QAReview:
     """Records a reviewer's verdict on one rule outcome and rescores the call.
 
     The verdict judges the outcome as it stands now (after earlier reviews): ``overturned``
-    flips passed <-> failed, ``confirmed`` keeps it. The analysed score stays in the call's
-    scorecard (``analysed_score``); ``score`` becomes the reviewed one.
+    flips passed <-> failed, ``confirmed`` keeps it, ``decided`` sets ``decision`` (passed,
+    failed or not_applicable): how a QA lead settles an outcome the analysis sent to
+    review. The analysed score stays in the call's scorecard (``analysed_score``);
+    ``score`` becomes the reviewed one.
     """
-    if verdict not in ("confirmed", "overturned"):
-        raise ReviewError(f"verdict {verdict!r} is not 'confirmed' or 'overturned'")
+    if verdict not in ("confirmed", "overturned", "decided"):
+        raise ReviewError(f"verdict {verdict!r} is not 'confirmed', 'overturned' or 'decided'")
     call = _call(session, call_id)
     outcome = session.get(RuleOutcome, (call_id, rule_id))
     if outcome is None:
         known = session.scalars(select(RuleOutcome.rule_id).where(RuleOutcome.call_id == call_id))
         raise UnknownRuleError(call_id, rule_id, list(known))
     current = outcome.effective_outcome
-    if verdict == "overturned" and current not in _FLIP:
+    if verdict == "decided":
+        if decision not in DECIDABLE:
+            raise ReviewError(
+                f"decision {decision!r} for rule {rule_id!r}: expected one of"
+                f" {', '.join(DECIDABLE)}"
+            )
+        settled = decision
+    elif current == "needs_review":
+        raise ReviewError(
+            f"rule {rule_id!r} needs review on call {call_id!r}: decide it (passed, failed or"
+            " not_applicable) rather than confirm or overturn it"
+        )
+    elif verdict == "overturned" and current not in _FLIP:
         raise ReviewError(
             f"rule {rule_id!r} was {current} on call {call_id!r}: only a passed or failed "
             "outcome can be overturned"
         )
-    settled = _FLIP[current] if verdict == "overturned" else current
+    else:
+        settled = _FLIP[current] if verdict == "overturned" else current
     outcome.reviewed_outcome = settled
     review = QAReview(
         call_id=call_id,
@@ -129,7 +146,7 @@ def rescore_call(session: Session, call: Call, policy: Policy) -> None:
         for r in rows
     ]
     score, breakdown, flags = score_call(rules, call.metrics or {}, call.sentiment or {}, policy)
-    applicable = [r for r in rules if r.outcome != "not_applicable"]
+    applicable = [r for r in rules if r.outcome in SCORED]
     answers = [r.outcome for r in applicable if r.id in ANSWER_RULES]
     call.score = score
     call.flagged = bool(flags)

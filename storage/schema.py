@@ -155,7 +155,15 @@ class RuleOutcome(Base):
         ForeignKey("calls.id", ondelete="CASCADE"), primary_key=True
     )
     rule_id: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
-    outcome: Mapped[str] = mapped_column(String(16), doc="passed | failed | not_applicable")
+    outcome: Mapped[str] = mapped_column(
+        String(16), doc="passed | failed | not_applicable | needs_review"
+    )
+    confidence: Mapped[float | None] = mapped_column(
+        Float, doc="how sure the analysis was (0..1); None for calls stored before 0003"
+    )
+    leaning: Mapped[str | None] = mapped_column(
+        String(16), doc="for needs_review: the outcome the analysis leaned towards"
+    )
     reviewed_outcome: Mapped[str | None] = mapped_column(
         String(16), doc="the outcome after the latest QA review, if any"
     )

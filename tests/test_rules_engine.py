@@ -400,11 +400,15 @@ def test_forbidden_language(pack):
 
 def test_closing(pack):
     assert outcome(pack, "closing", ("a", GREETING), *CLOSING).outcome == "passed"
-    # either part is a proper close: a curt 还有别的事吗, or thanks alone
+    # the bank's reading (issue 9): both parts are needed; a curt 还有别的事吗 then 再见 is enough
+    curt = outcome(
+        pack, "closing", ("a", GREETING), ("a", "还有别的事吗？"), ("c", "没了。"), ("a", "再见。")
+    )
+    assert curt.outcome == "passed"
     only_asks = outcome(pack, "closing", ("a", GREETING), ("a", "还有别的事吗？"), ("c", "没了。"))
-    assert only_asks.outcome == "passed"
+    assert only_asks.outcome == "failed"
     only_thanks = outcome(pack, "closing", ("a", GREETING), ("a", "好的，感谢您的来电，再见。"))
-    assert only_thanks.outcome == "passed"
+    assert only_thanks.outcome == "failed"
     ends_on_hm = outcome(
         pack,
         "closing",

@@ -1,0 +1,179 @@
+"""Labelled evaluation calls as telephone recordings: scripts in, an evaluation set out.
+
+The scripts (``tests/data/eval_audio/calls_*.yaml``) were written, with their per-rule
+labels, by writers who had not seen the rule pack. This module speaks them (Kokoro, see
+:mod:`synth.voice`), lays each out as a call and writes what ``callqa eval`` reads:
+
+    OUT/recordings/<call_id>.{wav,flac,ogg}   8 kHz telephone band; stereo (the agent left
+                                              in some calls, right in others) or mono
+    OUT/recordings/<call_id>.meta.json        what the recorder knows (ring time), never
+                                              which channel is the agent
+    OUT/calls/<call_id>.json                  the reference transcript (the text side)
+    OUT/labels.yaml                           expected outcomes, mood, driver
+
+    python -m synth.eval_calls tests/data/eval_audio OUT [--only ID ...]
+
+Speech is cached per sentence, so a second build is quick; a recording whose script did
+not change is kept.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+from callqa.errors import ConfigError
+from synth.calls import Line, build_call
+
+RULES = (
+    "greeting",
+    "identity_verification",
+    "risk_disclosure",
+    "customer_consent",
+    "result_confirmation",
+    "followup_commitment",
+    "complaint_apology",
+    "complaint_time_commitment",
+    "forbidden_language",
+    "closing",
+    "answer_time",
+)
+OUTCOMES = {"passed", "failed", "not_applicable"}
+MOODS = {"positive", "neutral", "negative"}
+TELEPHONE_RATE = 8000
+_FORMATS = ("wav", "flac", "ogg")
+MONO_EVERY = 7  # every 7th call is a mono mix (diarization decides who is the agent)
+
+
+def load_scripts(folder: Path) -> dict[str, dict[str, Any]]:
+    """Every call of ``calls_*.yaml`` in ``folder``, checked: ids unique, all 11 rules
+    labelled with a known outcome, speakers a/c, a mood."""
+    calls: dict[str, dict[str, Any]] = {}
+    files = sorted(folder.glob("calls_*.yaml"))
+    if not files:
+        raise ConfigError(f"{folder}: no calls_*.yaml scripts")
+    for path in files:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for call_id, call in (data.get("calls") or {}).items():
+            where = f"{path}: call {call_id!r}"
+            if call_id in calls:
+                raise ConfigError(f"{where}: duplicate call id")
+            outcomes = call.get("outcomes") or {}
+            if set(outcomes) != set(RULES) or not set(outcomes.values()) <= OUTCOMES:
+                raise ConfigError(f"{where}: outcomes must label all of {', '.join(RULES)}")
+            if call.get("sentiment_customer_end") not in MOODS:
+                raise ConfigError(f"{where}: sentiment_customer_end must be one of {MOODS}")
+            lines = call.get("lines") or []
+            if not lines or any(line.get("s") not in ("a", "c") for line in lines):
+                raise ConfigError(f"{where}: lines need s: a (agent) or c (customer)")
+            calls[call_id] = call
+    return calls
+
+
+def layout_of(index: int) -> tuple[str, int, str]:
+    """(layout, agent channel, format) for the index-th call: a deterministic mix."""
+    fmt = _FORMATS[index % len(_FORMATS)]
+    if index % MONO_EVERY == MONO_EVERY - 1:
+        return "mono", 0, fmt
+    return "stereo", (index // 2) % 2, fmt
+
+
+def build_set(
+    scripts: Path, out: Path, only: Sequence[str] = (), progress: bool = True
+) -> list[str]:
+    """Synthesise (or keep) every recording and write the set; returns the call ids."""
+    from scipy.signal import resample_poly
+
+    from pipeline.audio import write_audio
+
+    calls = load_scripts(scripts)
+    (out / "recordings").mkdir(parents=True, exist_ok=True)
+    (out / "calls").mkdir(parents=True, exist_ok=True)
+    labels: dict[str, Any] = {"answer_limit_s": 10.0, "rules": list(RULES), "calls": {}}
+    built = []
+    for index, (call_id, call) in enumerate(sorted(calls.items())):
+        layout, agent_channel, fmt = layout_of(index)
+        metadata = {"ring_time_s": call["ring_time_s"]} if "ring_time_s" in call else {}
+        labels["calls"][call_id] = {
+            "outcomes": call["outcomes"],
+            "sentiment_customer_end": call["sentiment_customer_end"],
+            "metadata": {
+                **metadata,
+                "layout": layout,
+                "agent_channel": agent_channel if layout == "stereo" else None,
+                "format": fmt,
+                "driver": call.get("driver"),
+            },
+            "note": call.get("why", ""),
+            "redaction": {"must_redact": [], "must_keep": []},
+        }
+        if only and call_id not in only:
+            continue
+        digest = _digest(call, layout, agent_channel, fmt)
+        recording = out / "recordings" / f"{call_id}.{fmt}"
+        meta_path = out / "recordings" / f"{call_id}.meta.json"
+        if recording.is_file() and _stored_digest(meta_path) == digest:
+            built.append(call_id)
+            continue
+        if progress:
+            print(f"[{index + 1}/{len(calls)}] {call_id} ({layout}, {fmt})", flush=True)
+        lines = [
+            Line("agent" if line["s"] == "a" else "customer", str(line["t"]), 0.6)
+            for line in call["lines"]
+        ]
+        synthetic = build_call(
+            call_id,
+            lines,
+            layout="stereo" if layout == "stereo" else "mono",
+            agent_channel=agent_channel,
+            band_limit=True,
+            metadata=metadata,
+        )
+        samples = np.asarray(
+            resample_poly(synthetic.samples, 1, synthetic.sample_rate // TELEPHONE_RATE, axis=1),
+            dtype=np.float32,
+        )
+        write_audio(recording, samples, TELEPHONE_RATE)
+        meta_path.write_text(
+            json.dumps({"call_id": call_id, **metadata, "script_digest": digest}, indent=1),
+            encoding="utf-8",
+        )
+        synthetic.to_transcript().write(out / "calls" / f"{call_id}.json")
+        built.append(call_id)
+    (out / "labels.yaml").write_text(
+        yaml.safe_dump(labels, allow_unicode=True, sort_keys=False), encoding="utf-8"
+    )
+    return built
+
+
+def _digest(call: dict[str, Any], *parts: object) -> str:
+    text = json.dumps([call["lines"], call.get("ring_time_s"), *parts], ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def _stored_digest(meta_path: Path) -> str | None:
+    try:
+        return str(json.loads(meta_path.read_text(encoding="utf-8")).get("script_digest"))
+    except (OSError, ValueError):
+        return None
+
+
+def main(argv: Iterable[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("scripts", type=Path)
+    parser.add_argument("out", type=Path)
+    parser.add_argument("--only", nargs="*", default=())
+    args = parser.parse_args(list(argv) if argv is not None else None)
+    ids = build_set(args.scripts, args.out, args.only)
+    print(f"{len(ids)} calls in {args.out}")
+
+
+if __name__ == "__main__":
+    main()
