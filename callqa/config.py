@@ -32,8 +32,9 @@ class Settings(BaseSettings):
 
     # --- recognition ----------------------------------------------------------------
     language: str = Field("zh", description="Whisper language code, or 'auto'")
-    beam_size: int = Field(1, ge=1)
+    beam_size: int = Field(5, ge=1, description="5: CER 0.126 vs 0.185 greedy, RTF 0.105")
     vad: bool = True
+    vad_threshold: float = Field(0.3, gt=0, lt=1, description="Silero speech probability")
     initial_prompt: str | None = None
     hotwords: list[str] = Field(default_factory=list)
     pack_hotwords: bool = Field(
@@ -138,6 +139,7 @@ class Settings(BaseSettings):
                 language=self.language,
                 beam_size=self.beam_size,
                 vad=self.vad,
+                vad_threshold=self.vad_threshold,
                 initial_prompt=self.initial_prompt,
                 hotwords=self.recognition_hotwords(),
                 output_script=self.output_script,

@@ -165,6 +165,7 @@ def _recognition_digest(settings: Settings) -> str:
             "language",
             "beam_size",
             "vad",
+            "vad_threshold",
             "initial_prompt",
             "hotwords",
             "pack_hotwords",
