@@ -494,8 +494,15 @@ class _Evaluator:
                 outcome.evidence += [self.call.evidence(h) for h in anchors[:1]]
         return outcome
 
-    def _ref_hits(self, ref: str, chosen: Mapping[str, list[_Hit]]) -> list[_Hit] | None:
-        """Hits of an event or an earlier check; None when the event never happened."""
+    def _ref_hits(
+        self, ref: str | tuple[str, ...], chosen: Mapping[str, list[_Hit]]
+    ) -> list[_Hit] | None:
+        """Hits of an event or an earlier check (or of any of several events); None when
+        the event never happened."""
+        if isinstance(ref, tuple):
+            found = [self._ref_hits(r, chosen) for r in ref]
+            hits = sorted((h for f in found if f for h in f), key=lambda h: h.pos)
+            return hits or None
         if ref in chosen:
             return chosen[ref]
         hits = self.event_hits(ref) if ref in self.compiled.events else []
@@ -535,7 +542,9 @@ class _Evaluator:
                 out += (self._ref_hits(ref, chosen) or [])[:1]
         return out
 
-    def _ref_label(self, ref: str, rule: Rule) -> str:
+    def _ref_label(self, ref: str | tuple[str, ...], rule: Rule) -> str:
+        if isinstance(ref, tuple):
+            return " or ".join(self._ref_label(r, rule) for r in ref)
         if ref in self.compiled.events:
             return self.event_label(ref)
         return next((c.label for c in rule.require if c.name == ref), ref)

@@ -221,15 +221,15 @@ class PhraseSet(_Model):
 
 
 class _Ordered(PhraseSet):
-    before: str | None = Field(
+    before: str | tuple[str, ...] | None = Field(
         default=None,
-        description="an event id or an earlier check's name: this must start before the "
-        "first occurrence of that",
+        description="an event id or an earlier check's name (or a list of event ids, any of"
+        " which counts): this must start before the first occurrence of that",
     )
-    after: str | None = Field(
+    after: str | tuple[str, ...] | None = Field(
         default=None,
-        description="an event id or an earlier check's name: this must come at or after "
-        "an occurrence of that",
+        description="an event id or an earlier check's name (or a list of event ids): this"
+        " must come at or after an occurrence of that",
     )
     within_turns: int | None = Field(
         default=None, ge=0, description="with after: at most N turns after it"
@@ -245,6 +245,19 @@ class _Ordered(PhraseSet):
 class Event(_Ordered):
     """Something that happened in the call, found anywhere in it (``before``/``after``
     may tie it to another event: an agreement counts only after a proposal)."""
+
+    @model_validator(mode="after")
+    def _one_reference(self) -> Event:
+        if isinstance(self.before, tuple) or isinstance(self.after, tuple):
+            raise ValueError("an event's before/after names one event")
+        return self
+
+
+def references(value: str | tuple[str, ...] | None) -> tuple[str, ...]:
+    """``before``/``after`` as a tuple of names (empty when unset)."""
+    if value is None:
+        return ()
+    return (value,) if isinstance(value, str) else value
 
 
 class Check(_Ordered):
@@ -518,8 +531,10 @@ def _check_references(pack: RulePack, source: str) -> None:
             for i, check in enumerate(checks):
                 if check.name in names:
                     raise RulePackError(f"{where}: {kind}[{i}]: duplicate check name")
-                for ref_kind, ref in (("before", check.before), ("after", check.after)):
-                    if ref is None or ref in pack.events:
+                refs = [("before", r) for r in references(check.before)]
+                refs += [("after", r) for r in references(check.after)]
+                for ref_kind, ref in refs:
+                    if ref in pack.events:
                         continue
                     if ref in names and ref in {c.name for c in rule.require}:
                         continue
@@ -536,8 +551,10 @@ def _check_references(pack: RulePack, source: str) -> None:
 def _check_event_order(pack: RulePack, source: str, known: str) -> None:
     """Events may be ordered after or before other events, never in a circle."""
     for name, event in pack.events.items():
-        for ref_kind, ref in (("before", event.before), ("after", event.after)):
-            if ref is not None and ref not in pack.events:
+        refs = [("before", r) for r in references(event.before)]
+        refs += [("after", r) for r in references(event.after)]
+        for ref_kind, ref in refs:
+            if ref not in pack.events:
                 raise RulePackError(
                     f"{source}: event '{name}': {ref_kind} refers to unknown event '{ref}'"
                     f" (events: {known})"
@@ -548,9 +565,8 @@ def _check_event_order(pack: RulePack, source: str, known: str) -> None:
             cycle = " -> ".join((*path[path.index(name) :], name))
             raise RulePackError(f"{source}: event '{name}': events ordered in a circle ({cycle})")
         event = pack.events[name]
-        for ref in (event.before, event.after):
-            if ref is not None:
-                visit(ref, (*path, name))
+        for ref in references(event.before) + references(event.after):
+            visit(ref, (*path, name))
 
     for name in pack.events:
         visit(name, ())
