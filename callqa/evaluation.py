@@ -29,9 +29,6 @@ if TYPE_CHECKING:
 _AUDIO_SUFFIXES = {".wav", ".flac", ".ogg", ".opus", ".mp3", ".m4a"}
 
 OUTCOMES = ("failed", "passed", "not_applicable")
-# Where a customer-end sentiment score stops being neutral (scores run -1..+1): the same
-# band the default sentiment model uses for its own turn labels (SentimentConfig).
-NEUTRAL_BAND = 0.3
 
 
 def load_labels(folder: Path) -> dict[str, Any]:
@@ -228,10 +225,14 @@ def _score_redaction(
 
 
 def _sentiment_label(score: object) -> str:
+    """The customer-end score in the sentiment model's own bands (SentimentConfig)."""
+    from models.sentiment import SentimentConfig
+
+    band = SentimentConfig().neutral_band
     if not isinstance(score, int | float):
         return "neutral"
-    if score > NEUTRAL_BAND:
+    if score > band:
         return "positive"
-    if score < -NEUTRAL_BAND:
+    if score < -band:
         return "negative"
     return "neutral"

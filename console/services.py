@@ -158,6 +158,8 @@ def call_json(view: CallView, rule_titles: dict[str, str]) -> dict[str, Any]:
                 "outcome": r.outcome,
                 "reviewed_outcome": r.reviewed_outcome,
                 "effective_outcome": r.effective_outcome,
+                "confidence": r.confidence,
+                "leaning": r.leaning,
                 "critical": r.critical,
                 "reason": r.reason,
                 "evidence": list(r.evidence or []),

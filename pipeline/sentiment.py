@@ -40,6 +40,9 @@ BACKCHANNELS: frozenset[str] = frozenset(
         "喂", "好", "好的", "好嘞", "行", "对", "对的", "是", "是的", "嗯嗯", "没错", "可以",
         "明白", "明白了", "知道", "知道了", "了解", "收到", "清楚", "您好", "你好", "在", "在的",
         "ok", "okay", "嗯啊", "然后", "那个", "就是", "吧", "呢", "了", "啦", "呀", "嘛",
+        # the answer to "anything else?" and a bare goodbye say nothing of the mood
+        "没了", "没有了", "没有", "没事", "沒了", "沒有了", "沒有", "沒事", "再见", "再見",
+        "拜拜", "bye",
     }
 )  # fmt: skip
 _NON_WORD = re.compile(r"[\s\W_]+", re.UNICODE)

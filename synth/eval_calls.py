@@ -32,19 +32,14 @@ import yaml
 from callqa.errors import ConfigError
 from synth.calls import Line, build_call
 
-RULES = (
-    "greeting",
-    "identity_verification",
-    "risk_disclosure",
-    "customer_consent",
-    "result_confirmation",
-    "followup_commitment",
-    "complaint_apology",
-    "complaint_time_commitment",
-    "forbidden_language",
-    "closing",
-    "answer_time",
-)
+
+def rule_ids() -> tuple[str, ...]:
+    """The rules every call is labelled on: those of the bank's pack, in its order."""
+    from rules.pack import default_pack_path, load_pack
+
+    return tuple(rule.id for rule in load_pack(default_pack_path()).rules)
+
+
 OUTCOMES = {"passed", "failed", "not_applicable"}
 MOODS = {"positive", "neutral", "negative"}
 TELEPHONE_RATE = 8000
@@ -56,6 +51,7 @@ def load_scripts(folder: Path) -> dict[str, dict[str, Any]]:
     """Every call of ``calls_*.yaml`` in ``folder``, checked: ids unique, all 11 rules
     labelled with a known outcome, speakers a/c, a mood."""
     calls: dict[str, dict[str, Any]] = {}
+    rules = rule_ids()
     files = sorted(folder.glob("calls_*.yaml"))
     if not files:
         raise ConfigError(f"{folder}: no calls_*.yaml scripts")
@@ -66,8 +62,8 @@ def load_scripts(folder: Path) -> dict[str, dict[str, Any]]:
             if call_id in calls:
                 raise ConfigError(f"{where}: duplicate call id")
             outcomes = call.get("outcomes") or {}
-            if set(outcomes) != set(RULES) or not set(outcomes.values()) <= OUTCOMES:
-                raise ConfigError(f"{where}: outcomes must label all of {', '.join(RULES)}")
+            if set(outcomes) != set(rules) or not set(outcomes.values()) <= OUTCOMES:
+                raise ConfigError(f"{where}: outcomes must label all of {', '.join(rules)}")
             if call.get("sentiment_customer_end") not in MOODS:
                 raise ConfigError(f"{where}: sentiment_customer_end must be one of {MOODS}")
             lines = call.get("lines") or []
@@ -96,7 +92,7 @@ def build_set(
     calls = load_scripts(scripts)
     (out / "recordings").mkdir(parents=True, exist_ok=True)
     (out / "calls").mkdir(parents=True, exist_ok=True)
-    labels: dict[str, Any] = {"answer_limit_s": 10.0, "rules": list(RULES), "calls": {}}
+    labels: dict[str, Any] = {"answer_limit_s": 10.0, "rules": list(rule_ids()), "calls": {}}
     built = []
     for index, (call_id, call) in enumerate(sorted(calls.items())):
         layout, agent_channel, fmt = layout_of(index)

@@ -4,6 +4,7 @@ role refused what it may not see (pages and API), the audit log, range requests,
 from __future__ import annotations
 
 import io
+from datetime import datetime
 
 import pytest
 from fastapi.testclient import TestClient
@@ -435,3 +436,87 @@ def test_openapi_description_needs_sign_in_and_lists_the_api(clients):
     spec = clients["li"].get("/api/openapi.json").json()
     assert "/api/calls/{call_id}/audio" in spec["paths"]
     assert "/queue" not in spec["paths"]  # pages are not part of the API description
+
+
+# --- outcomes sent to review (issue 9) ---------------------------------------------------
+
+
+def test_outcomes_sent_to_review_are_counted_filtered_and_decided(clients, console_data):
+    from pipeline.analyze import load_analyser
+    from pipeline.transcript import Transcript
+    from storage.database import Store
+    from storage.results import CallRecord, save_call
+
+    # a card-loss call whose operation was not recognised: its transaction rules go to review
+    turns = [
+        ("agent", "您好，云川银行，工号3017，很高兴为您服务。"),
+        ("customer", "你好，我要挂失我的卡。"),
+        ("agent", "好的，请提供一下身份证后四位。"),
+        ("customer", "3826。"),
+        ("agent", "嗯好，那个稍等哈，嗯，可以了。请问还有其他可以帮您的吗？"),
+        ("customer", "没有了。"),
+        ("agent", "感谢您的来电，再见。"),
+    ]
+    transcript = Transcript.from_dict(
+        {
+            "call_id": "rv-half-heard",
+            "audio": {"duration": 60.0, "channels": 2},
+            "turns": [
+                {"speaker": who, "start": 8.0 * i, "end": 8.0 * i + 6, "text": text}
+                for i, (who, text) in enumerate(turns)
+            ],
+        }
+    )
+    redacted, analysis = load_analyser().analyse(transcript)
+    review = [r.id for r in analysis.rules if r.outcome == "needs_review"]
+    assert "customer_consent" in review
+    store = Store(console_data.store_url, migrate_schema=False)
+    try:
+        with store.session() as session:
+            save_call(
+                session,
+                CallRecord(
+                    call_id="rv-half-heard",
+                    source="/recordings/original/rv-half-heard.wav",
+                    source_version="v1",
+                    models="hand-built",
+                    agent_id="a-li",
+                    agent_name="李娜",
+                    team_id="t-cards",
+                    started_at=datetime(2026, 9, 21, 9, 0),
+                ),
+                redacted,
+                analysis,
+            )
+    finally:
+        store.close()
+
+    queue = clients["qa"].get("/api/calls", params={"outcome": "needs_review"}).json()
+    assert [c["id"] for c in queue["calls"]] == ["rv-half-heard"]
+    assert queue["to_review"] == 1
+    page = clients["qa"].get("/queue")
+    assert 'id="to-review"' in page.text and "1 call needs review" in page.text
+    call = clients["qa"].get("/api/calls/rv-half-heard").json()
+    consent = next(r for r in call["rules"] if r["rule_id"] == "customer_consent")
+    assert consent["effective_outcome"] == "needs_review"
+    assert consent["leaning"] == "not_applicable" and consent["confidence"] < 0.6
+    assert any(f.startswith("needs review:") for f in call["flags"])
+
+    # confirm/overturn make no sense on it: the QA lead decides
+    r = clients["qa"].post(
+        "/api/calls/rv-half-heard/reviews",
+        json={"rule_id": "customer_consent", "verdict": "confirmed"},
+    )
+    assert r.status_code == 400 and "decide" in r.text
+    for rule_id in review:
+        r = clients["qa"].post(
+            "/api/calls/rv-half-heard/reviews",
+            json={"rule_id": rule_id, "verdict": "decided", "decision": "failed", "comment": "x"},
+        )
+        assert r.status_code == 200, r.text
+    after = clients["qa"].get("/api/calls/rv-half-heard").json()
+    consent = next(r for r in after["rules"] if r["rule_id"] == "customer_consent")
+    assert consent["effective_outcome"] == "failed"
+    assert after["severity"] >= 1  # a critical rule decided failed now counts
+    assert not any(f.startswith("needs review:") for f in after["flags"])
+    assert clients["qa"].get("/api/calls", params={"outcome": "needs_review"}).json()["total"] == 0

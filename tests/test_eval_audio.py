@@ -13,7 +13,8 @@ import yaml
 from typer.testing import CliRunner
 
 from callqa.cli import app
-from synth.eval_calls import RULES, build_set, layout_of, load_scripts
+from synth.eval_calls import build_set, layout_of, load_scripts
+from tests.conftest import BANK_RULE_IDS as RULES
 
 SCRIPTS = Path(__file__).parent / "data" / "eval_audio"
 

@@ -338,9 +338,9 @@ def test_missing_folder_is_named(tmp_path):
 
 
 def test_tampered_default_weights_are_refused(default_model_dir, tmp_path, monkeypatch):
-    from models.sentiment import SentimentConfig, load_sentiment
+    from models.sentiment import SentimentConfig, default_sentiment_dir, load_sentiment
 
-    copy = tmp_path / "models" / "sentiment-zh"
+    copy = tmp_path / "models" / default_sentiment_dir().name
     shutil.copytree(default_model_dir, copy)
     metrics = json.loads((copy / "metrics.json").read_text(encoding="utf-8"))
     metrics["weights_sha256"] = "0" * 64
@@ -361,3 +361,25 @@ def test_importing_the_sentiment_modules_is_cheap():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == ""
+
+
+def test_default_model_reads_call_dialogue_in_three_classes(default_model_dir):
+    # the dialogue corpus's held-out fifth (never trained on), negative/neutral/positive
+    dialogue = json.loads((default_model_dir / "metrics.json").read_text(encoding="utf-8"))[
+        "dialogue"
+    ]
+    assert dialogue["heldout"] >= 250
+    assert dialogue["heldout_accuracy_3class"] >= 0.80, dialogue
+
+
+def test_a_bad_dialogue_corpus_line_is_named(tmp_path):
+    from callqa.errors import ModelNotFoundError
+    from models.sentiment_training import load_dialogue
+
+    corpus = tmp_path / "d.tsv"
+    corpus.write_text("label\ttext\npositive\t好的谢谢\nhappy\t太好了\n", encoding="utf-8")
+    with pytest.raises(ModelNotFoundError, match=r"d\.tsv:3"):
+        load_dialogue(corpus)
+    corpus.write_text("label\ttext\npositive\t好的谢谢\nnegative\t好的谢谢\n", encoding="utf-8")
+    with pytest.raises(ModelNotFoundError, match="labelled twice"):
+        load_dialogue(corpus)
