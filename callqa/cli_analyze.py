@@ -162,6 +162,10 @@ def evaluate_set(
         Optional[Path],  # noqa: UP045
         typer.Option("--config", "-c", help="TOML settings file for transcription."),
     ] = None,
+    only: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--only", help="Score only the calls whose id matches, e.g. 'ub*'."),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the scores as JSON.")] = False,
 ) -> None:
     """Per-rule accuracy, precision and recall of failed outcomes, the share sent to
@@ -186,7 +190,13 @@ def evaluate_set(
                     status.update(f"transcribing {call_id}...")
 
                 reports[side] = evaluate_folder(
-                    folder, rules, policy, source=side, settings=settings, on_call=transcribing
+                    folder,
+                    rules,
+                    policy,
+                    source=side,
+                    settings=settings,
+                    on_call=transcribing,
+                    only=only,
                 )
     except CallqaError as exc:
         err.print(f"[red]error:[/red] {exc}", soft_wrap=True)

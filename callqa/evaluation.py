@@ -58,12 +58,20 @@ def evaluate_folder(
     source: str = "text",
     settings: Settings | None = None,
     on_call: Callable[[str], None] | None = None,
+    only: str | None = None,
 ) -> dict[str, Any]:
     """Score every labelled call from its transcript (``source="text"``) or from its
-    recording (``"audio"``: transcribed with ``settings``, as ``callqa process`` would)."""
+    recording (``"audio"``: transcribed with ``settings``, as ``callqa process`` would);
+    ``only``, a shell pattern of call ids, scores one split of the set (``ub*``)."""
+    from fnmatch import fnmatchcase
+
     from pipeline.analyze import load_analyser
 
     labels = load_labels(folder)
+    if only:
+        labels["calls"] = {k: v for k, v in labels["calls"].items() if fnmatchcase(k, only)}
+        if not labels["calls"]:
+            raise ConfigError(f"{folder}/labels.yaml: no call id matches {only!r}")
     analyser = load_analyser(pack_path, policy_path)
     transcripts = _transcripts(folder, labels, source, settings, on_call)
     pairs: dict[str, list[tuple[str, str]]] = {}

@@ -123,3 +123,12 @@ def test_eval_names_the_missing_recordings(tmp_path):
     assert result.exit_code == 2
     assert "no recording for 1 labelled calls" in result.output
     assert "a1" in result.output
+
+
+def test_eval_scores_one_split_of_a_set():
+    dev = Path(__file__).parent / "data" / "eval"
+    result = CliRunner().invoke(app, ["eval", str(dev), "--only", "ev0*", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout.strip().splitlines()[-1])["calls"] == 9
+    none = CliRunner().invoke(app, ["eval", str(dev), "--only", "zz*"])
+    assert none.exit_code == 2 and "no call id matches 'zz*'" in none.output
