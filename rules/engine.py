@@ -329,38 +329,10 @@ class _Evaluator:
         if rule.answer_time is not None:
             return self._answer_time(rule)
         condition = rule.applies_when
-        applies_conf = 1.0
-        sign_context: list[Evidence] = []
-        if condition is not None:
-            present = {e for e in set(condition.events()) if self.event_hits(e)}
-            if condition.holds(present):
-                applies_conf = self._trigger_confidence(condition, present)
-            else:
-                weight, signs = self._signs(rule)
-                label = rule.applies_label or _describe(condition, self.event_label)
-                sign_context = [self.call.evidence(self.event_hits(e)[0]) for e in signs]
-                context = [self.call.evidence(self.event_hits(e)[0]) for e in sorted(present)]
-                settings = self.pack.settings
-                if weight < settings.signs_apply:
-                    why = f"not applicable: no {label} in this call"
-                    if weight >= settings.signs_review:
-                        seen = ", ".join(self.event_label(e) for e in signs)
-                        return self._result(
-                            rule,
-                            "needs_review",
-                            f"needs review: no {label} recognised, but signs of one ({seen})",
-                            sign_context + context,
-                            confidence=round(max(0.0, 1.0 - weight), 3),
-                            leaning="not_applicable",
-                        )
-                    return self._result(
-                        rule,
-                        "not_applicable",
-                        why,
-                        context,
-                        confidence=round(max(0.0, 1.0 - weight), 3),
-                    )
-                applies_conf = min(1.0, weight / (settings.signs_apply + settings.signs_review))
+        applies = self._applies(rule)
+        if isinstance(applies, RuleResult):
+            return applies
+        applies_conf, sign_context = applies
         outcome = self._require(cr, fuzzy=False)
         if not outcome.satisfied(rule):
             outcome = self._require(cr, fuzzy=True)
@@ -406,6 +378,41 @@ class _Evaluator:
             "failed",
             f"{rule.title}: " + "; ".join(parts),
             evidence + sign_context,
+            confidence=confidence,
+        )
+
+    def _applies(self, rule: Rule) -> tuple[float, list[Evidence]] | RuleResult:
+        """How sure the rule applies, with the signs that made it apply quoted; or, where
+        it does not (or may not) apply, its not_applicable or needs_review result."""
+        condition = rule.applies_when
+        if condition is None:
+            return 1.0, []
+        present = {e for e in set(condition.events()) if self.event_hits(e)}
+        if condition.holds(present):
+            return self._trigger_confidence(condition, present), []
+        weight, signs = self._signs(rule)
+        label = rule.applies_label or _describe(condition, self.event_label)
+        sign_context = [self.call.evidence(self.event_hits(e)[0]) for e in signs]
+        context = [self.call.evidence(self.event_hits(e)[0]) for e in sorted(present)]
+        settings = self.pack.settings
+        confidence = round(max(0.0, 1.0 - weight), 3)
+        if weight >= settings.signs_apply:
+            return min(1.0, weight / (settings.signs_apply + settings.signs_review)), sign_context
+        if weight >= settings.signs_review:
+            seen = ", ".join(self.event_label(e) for e in signs)
+            return self._result(
+                rule,
+                "needs_review",
+                f"needs review: no {label} recognised, but signs of one ({seen})",
+                sign_context + context,
+                confidence=confidence,
+                leaning="not_applicable",
+            )
+        return self._result(
+            rule,
+            "not_applicable",
+            f"not applicable: no {label} in this call",
+            context,
             confidence=confidence,
         )
 
