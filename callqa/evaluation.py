@@ -177,7 +177,6 @@ def _recognition_digest(settings: Settings) -> str:
             "output_script",
             "agent_channel",
             "num_speakers",
-            "spoken_numbers",
         },
     )
     text = json.dumps(fields, sort_keys=True, ensure_ascii=False)

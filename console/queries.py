@@ -152,8 +152,11 @@ def to_review(session: Session, scope: Scope) -> int:
     """How many calls in scope have an outcome the analysis sent to review, undecided."""
     return (
         session.scalar(
+            # a decision is never needs_review: undecided = analysed so, not yet reviewed
             select(func.count(func.distinct(RuleOutcome.call_id))).where(
-                scope.rule_outcomes(), effective_outcome() == "needs_review"
+                scope.rule_outcomes(),
+                RuleOutcome.outcome == "needs_review",
+                RuleOutcome.reviewed_outcome.is_(None),
             )
         )
         or 0

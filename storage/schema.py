@@ -178,6 +178,8 @@ class RuleOutcome(Base):
 
     __table_args__ = (
         Index("ix_rule_results_rule_outcome", "rule_id", "outcome"),
+        # the queue's count of outcomes waiting for a QA lead's decision (needs_review)
+        Index("ix_rule_results_open_review", "outcome", "reviewed_outcome"),
         Index(
             "ix_rule_results_adherence",
             "month",

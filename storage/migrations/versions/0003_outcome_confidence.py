@@ -1,4 +1,5 @@
-"""rule outcomes carry a confidence and, when sent to review, the outcome they leaned to
+"""rule outcomes carry a confidence and, when sent to review, the outcome they leaned to;
+an index finds the outcomes still waiting for a QA lead
 
 Revision ID: 0003
 Revises: 0002
@@ -22,9 +23,13 @@ def upgrade() -> None:
     with op.batch_alter_table("rule_results", schema=None) as batch_op:
         batch_op.add_column(sa.Column("confidence", sa.Float(), nullable=True))
         batch_op.add_column(sa.Column("leaning", sa.String(length=16), nullable=True))
+        batch_op.create_index(
+            "ix_rule_results_open_review", ["outcome", "reviewed_outcome"], unique=False
+        )
 
 
 def downgrade() -> None:
     with op.batch_alter_table("rule_results", schema=None) as batch_op:
+        batch_op.drop_index("ix_rule_results_open_review")
         batch_op.drop_column("leaning")
         batch_op.drop_column("confidence")
