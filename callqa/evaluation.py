@@ -161,25 +161,15 @@ def _transcripts(
 
 
 def _recognition_digest(settings: Settings) -> str:
-    """What decides a recording's transcript: model and recognition settings."""
-    fields = settings.model_dump(
-        mode="json",
-        include={
-            "whisper_model",
-            "compute_type",
-            "language",
-            "beam_size",
-            "vad",
-            "vad_threshold",
-            "initial_prompt",
-            "hotwords",
-            "pack_hotwords",
-            "output_script",
-            "agent_channel",
-            "num_speakers",
-        },
-    )
-    text = json.dumps(fields, sort_keys=True, ensure_ascii=False)
+    """What decides a recording's transcript: the model and the call options the
+    transcriber is built with (the same ones ``callqa process`` uses)."""
+    from dataclasses import asdict
+
+    decided = {
+        "whisper": asdict(settings.whisper_config()),
+        "call": asdict(settings.call_options()),
+    }
+    text = json.dumps(decided, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
 
 

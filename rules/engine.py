@@ -160,8 +160,7 @@ class _Call:
         self.speech_end = max((t.end for t in self.turns), default=0.0)
         self._index: dict[int, TextIndex] = {}
         self._hits: dict[tuple[int, bool], list[_Hit]] = {}
-        self._word_spans: dict[int, list[tuple[int, int, float, float]]] = {}
-        self._word_probs: dict[int, list[tuple[int, int, float]]] = {}
+        self._word_spans: dict[int, list[tuple[int, int, float, float, float]]] = {}
         self.by_speaker: dict[Speaker, list[int]] = {
             "agent": [i for i, t in enumerate(self.turns) if t.speaker == "agent"],
             "customer": [i for i, t in enumerate(self.turns) if t.speaker == "customer"],
@@ -189,7 +188,7 @@ class _Call:
         timestamps where they line up with the text, else the whole turn's span."""
         turn = self.turns[i]
         spans = self._words(i)
-        inside = [(s, e) for w0, w1, s, e in spans if w0 < c1 and w1 > c0]
+        inside = [(s, e) for w0, w1, s, e, _ in spans if w0 < c1 and w1 > c0]
         if not inside:
             return turn.start, turn.end
         return min(s for s, _ in inside), max(e for _, e in inside)
@@ -197,25 +196,12 @@ class _Call:
     def word_probability(self, i: int, c0: int, c1: int) -> float | None:
         """Mean recogniser probability of the words under characters ``c0:c1`` of turn
         ``i``; None where the transcript has no word probabilities (written text)."""
-        probs = self._probs(i)
-        inside = [p for w0, w1, p in probs if w0 < c1 and w1 > c0]
+        inside = [p for w0, w1, _, _, p in self._words(i) if w0 < c1 and w1 > c0]
         return sum(inside) / len(inside) if inside else None
 
-    def _probs(self, i: int) -> list[tuple[int, int, float]]:
-        if i not in self._word_probs:
-            turn = self.turns[i]
-            out, cursor = [], 0
-            for word in turn.words or ():
-                token = word.text.strip()
-                at = turn.text.find(token, cursor) if token else -1
-                if at < 0 or word.p is None:
-                    continue
-                out.append((at, at + len(token), float(word.p)))
-                cursor = at + len(token)
-            self._word_probs[i] = out
-        return self._word_probs[i]
-
-    def _words(self, i: int) -> list[tuple[int, int, float, float]]:
+    def _words(self, i: int) -> list[tuple[int, int, float, float, float]]:
+        """(first char, end char, start s, end s, probability) of each recognised word
+        found in the turn's text, aligned once per turn."""
         if i not in self._word_spans:
             turn = self.turns[i]
             spans = []
@@ -225,7 +211,7 @@ class _Call:
                 at = turn.text.find(token, cursor) if token else -1
                 if at < 0:
                     continue  # a word the text clean-up dropped or rewrote: skip it
-                spans.append((at, at + len(token), word.start, word.end))
+                spans.append((at, at + len(token), word.start, word.end, word.p))
                 cursor = at + len(token)
             self._word_spans[i] = spans
         return self._word_spans[i]
