@@ -253,6 +253,12 @@ class AgentScorecard(Base):
     agent_id: Mapped[str] = mapped_column(ForeignKey("agents.id"), primary_key=True)
     period: Mapped[str] = mapped_column(String(7), primary_key=True, index=True)
     kind: Mapped[str] = mapped_column(String(8), doc="month | quarter")
+    team_id: Mapped[str | None] = mapped_column(
+        String(64),
+        index=True,
+        doc="the team the agent worked in that period (from its calls), so that a transfer "
+        "does not carry the agent's past months to the new team's supervisor",
+    )
     calls: Mapped[int] = mapped_column(Integer)
     business: Mapped[float] = mapped_column(Float)
     service: Mapped[float] = mapped_column(Float)
@@ -317,3 +323,45 @@ class AuditEntry(Base):
     target: Mapped[str] = mapped_column(String(1024), index=True)
     detail: Mapped[str | None] = mapped_column(Text)
     client: Mapped[str | None] = mapped_column(String(128))
+
+
+class ConsoleSession(Base):
+    """A signed-in console session, kept server-side so that signing out, disabling the
+    account or changing its password ends it; the cookie carries only its random token,
+    whose SHA-256 is the key here (a copied table gives no usable cookie)."""
+
+    __tablename__ = "console_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    username: Mapped[str] = mapped_column(
+        ForeignKey("users.username", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime)
+    expires_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime)
+    client: Mapped[str | None] = mapped_column(String(128))
+
+
+class SignInThrottle(Base):
+    """Failed sign-ins per account (``user:NAME``) and per address (``addr:IP``): enough
+    failures in the window lock the key until ``locked_until``. In the store, not in the
+    process, so that several console workers share one count."""
+
+    __tablename__ = "sign_in_throttle"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    window_start: Mapped[datetime] = mapped_column(DateTime)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class LegalHold(Base):
+    """A call that retention must not remove or archive (policy §6.2), and why."""
+
+    __tablename__ = "legal_holds"
+
+    call_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    reason: Mapped[str] = mapped_column(Text)
+    placed_by: Mapped[str] = mapped_column(String(128))
+    placed_at: Mapped[datetime] = mapped_column(DateTime)
