@@ -7,7 +7,10 @@ Columns (a header row is required; names are case-insensitive):
   within ``window`` (24 h by default).
 - ``satisfied`` (yes/no, y/n, 1/0, true/false) and/or ``rating`` (1-5). With a rating
   alone, satisfied means a rating of 4 or 5.
-- optional ``category``, ``comment``; other columns are ignored and reported.
+- optional ``category``, ``comment``; other columns are ignored and reported. Both are
+  free text a customer wrote: phone, ID and card numbers in them are redacted
+  (``pipeline.redact``) before they are stored, and a comment longer than
+  ``MAX_COMMENT_CHARS`` is a bad row.
 
 Re-importing a file adds nothing: each row's ``Survey.source`` is the file name, the row
 number and a hash of the row's content, unique in the store. A bad row is reported with its
@@ -30,6 +33,7 @@ from callqa.errors import CallqaError
 from storage.schema import Call, Survey
 
 SATISFIED_FROM_RATING = 4  # a 1-5 rating of 4 or 5 counts as satisfied
+MAX_COMMENT_CHARS = 4000  # a survey comment is a few sentences; more is not an answer
 KNOWN = ("call_id", "agent_id", "answered_at", "satisfied", "rating", "category", "comment")
 _TRUE = {"yes", "y", "1", "true", "t", "是", "满意"}
 _FALSE = {"no", "n", "0", "false", "f", "否", "不满意"}
@@ -115,6 +119,10 @@ def _parse_time(text: str) -> datetime:
 def _parse_answer(row: dict[str, str]) -> tuple[bool, int | None]:
     if len(row.get("category", "")) > 64:
         raise _RowError(f"category {row['category'][:20]!r}... is longer than 64 characters")
+    if len(row.get("comment", "")) > MAX_COMMENT_CHARS:
+        raise _RowError(
+            f"comment of {len(row['comment'])} characters is longer than {MAX_COMMENT_CHARS}"
+        )
     rating: int | None = None
     if row.get("rating"):
         try:
@@ -133,6 +141,14 @@ def _parse_answer(row: dict[str, str]) -> tuple[bool, int | None]:
     if rating is None:
         raise _RowError("neither satisfied nor rating is given")
     return rating >= SATISFIED_FROM_RATING, rating
+
+
+def _redacted(text: str | None) -> str | None:
+    """Free text as it may be stored: customers write their phone or ID number into a
+    comment as readily as they say it on a call (policy §6.2)."""
+    from pipeline.redact import redact_text
+
+    return redact_text(text)[0] if text else None
 
 
 def _link(session: Session, row: dict[str, str], window: timedelta) -> tuple[Call, datetime | None]:
@@ -214,8 +230,8 @@ def import_surveys(
                 month=call.month,
                 satisfied=satisfied,
                 rating=rating,
-                category=(row.get("category") or None),
-                comment=(row.get("comment") or None),
+                category=(_redacted(row.get("category")) or "")[:64] or None,
+                comment=_redacted(row.get("comment")),
                 source=source,
             )
         )

@@ -60,7 +60,9 @@ class Settings(BaseSettings):
     # --- storage: where recordings come from and results go -------------------------
     data_dir: Path = Field(Path("callqa-data"), description="embedded default home: store, results")
     store_url: str | None = Field(
-        None, description="SQLAlchemy URL of the scorecard store; default SQLite in data_dir"
+        None,
+        description="SQLAlchemy URL of the scorecard store; default SQLite in data_dir",
+        repr=False,  # it may hold the database password
     )
     results_prefix: str = Field("results/", description="where transcripts/analyses are written")
     quarantine_prefix: str = Field("quarantine/", description="where bad recordings are copied")
@@ -73,8 +75,8 @@ class Settings(BaseSettings):
         "channel_layout, ring_time_s) read from each recording's file name",
     )
     s3_endpoint: str = Field("127.0.0.1:9000", description="host:port of the S3/MinIO server")
-    s3_access_key: str | None = None
-    s3_secret_key: str | None = None
+    s3_access_key: str | None = Field(None, repr=False)
+    s3_secret_key: str | None = Field(None, repr=False)
     s3_region: str | None = None
     s3_secure: bool = Field(False, description="TLS to the S3 server")
     s3_ca_bundle: str | None = Field(None, description="CA file to verify the S3 server's TLS")
@@ -91,6 +93,27 @@ class Settings(BaseSettings):
             raise ValueError(
                 f"unknown language {value!r}; use a Whisper code such as zh or en, or auto"
             )
+        return value
+
+    @field_validator("store_url")
+    @classmethod
+    def _store_url(cls, value: str | None) -> str | None:
+        """A URL SQLAlchemy cannot read is refused here, naming it with its password
+        masked, rather than as a traceback halfway into a batch."""
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        from storage.database import masked_url
+
+        if value is None:
+            return value
+        try:
+            make_url(value)
+        except ArgumentError:
+            raise ValueError(
+                f"{masked_url(value)!r} is not a database URL (expected sqlite:///FILE or "
+                "postgresql://USER:PASSWORD@HOST/DB)"
+            ) from None
         return value
 
     def resolved_store_url(self) -> str:

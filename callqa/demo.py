@@ -271,7 +271,7 @@ def print_appraisal(console: Console, settings: Settings) -> None:
 def run_demo(out: Path, config: Path | None) -> int:
     from appraisal.surveys import import_surveys
     from callqa.cli_process import print_summary, run_with_progress
-    from storage.database import Store
+    from storage.database import Store, masked_url
 
     console = Console()
     out = out.resolve()
@@ -280,7 +280,7 @@ def run_demo(out: Path, config: Path | None) -> int:
     settings = load_settings(config, data_dir=out)
     console.print(
         f"[bold]callqa demo[/bold]: processing {len(calls)} recordings in {recordings} into "
-        f"{Store.__name__.lower()} {settings.resolved_store_url()}",
+        f"{Store.__name__.lower()} {masked_url(settings.resolved_store_url())}",
         highlight=False,
     )
     summary = run_with_progress(str(recordings), settings, console)

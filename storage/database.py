@@ -1,8 +1,15 @@
 """Opening the scorecard store: SQLite file by default, PostgreSQL by URL. The schema is
-brought up to date by Alembic migrations (never ``create_all``), the same on both."""
+brought up to date by Alembic migrations (never ``create_all``), the same on both.
+
+The store holds transcripts and password hashes: a SQLite file is created readable by its
+owner only (0600; SQLite gives its -wal, -shm and -journal files the same mode) in a folder
+created 0700, and a URL is only ever shown with its password masked (``masked_url``).
+"""
 
 from __future__ import annotations
 
+import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -10,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from callqa.errors import CallqaError
@@ -27,17 +34,41 @@ def create_store_engine(url: str) -> Engine:
     try:
         parsed = make_url(url)
     except ArgumentError as exc:
-        raise StoreError(f"{url!r} is not a database URL ({exc})") from exc
-    if parsed.drivername.startswith("sqlite"):
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        # Several workers write to one file: wait for the lock rather than fail at once.
-        engine = create_engine(url, connect_args={"timeout": 60})
-        event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
-    if parsed.drivername in ("postgresql", "postgres"):
-        url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
-    return create_engine(url, pool_pre_ping=True)
+        raise StoreError(
+            f"{masked_url(url)!r} is not a database URL (expected sqlite:///FILE or "
+            "postgresql://USER:PASSWORD@HOST/DB)"
+        ) from exc
+    try:
+        if parsed.drivername.startswith("sqlite"):
+            if parsed.database and parsed.database != ":memory:":
+                _create_private_file(Path(parsed.database))
+            # Several workers write to one file: wait for the lock rather than fail at once.
+            engine = create_engine(url, connect_args={"timeout": 60})
+            event.listen(engine, "connect", _sqlite_pragmas)
+            return engine
+        if parsed.drivername in ("postgresql", "postgres"):
+            url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+        return create_engine(url, pool_pre_ping=True)
+    except (NoSuchModuleError, ImportError) as exc:
+        raise StoreError(
+            f"cannot open the scorecard store {masked_url(url)}: no database driver for "
+            f"{parsed.drivername!r}; use sqlite:///FILE or postgresql://USER:PASSWORD@HOST/DB"
+        ) from exc
+
+
+def _create_private_file(path: Path) -> None:
+    """Creates the SQLite file (and its folder) for the owner only, before SQLite opens it
+    with the process's umask; an existing file keeps the mode it has."""
+    folder = path.parent
+    if not folder.exists():
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    except OSError as exc:
+        raise StoreError(f"cannot create the scorecard store {path}: {exc.strerror}") from exc
+    os.close(descriptor)
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:
@@ -68,7 +99,9 @@ def migrate(url: str, revision: str = "head") -> None:
             config.attributes["connection"] = connection
             command.upgrade(config, revision)
     except OperationalError as exc:
-        raise StoreError(f"cannot open the scorecard store {_safe(url)}: {exc.orig}") from exc
+        raise StoreError(
+            f"cannot open the scorecard store {masked_url(url)}: {_scrubbed(str(exc.orig), url)}"
+        ) from exc
     finally:
         engine.dispose()
 
@@ -90,14 +123,32 @@ class Store:
             yield session
 
     def describe(self) -> str:
-        return _safe(self.url)
+        return masked_url(self.url)
 
     def close(self) -> None:
         self.engine.dispose()
 
 
-def _safe(url: str) -> str:
+# The password of user:password@host, up to the last @ before the query: SQLAlchemy takes
+# it up to the first @, so a password with an unencoded @ would half show.
+_USERINFO_PASSWORD = re.compile(r"^((?:[\w+.-]+://)?[^:/@?]*):[^?]*@")
+
+
+def masked_url(url: str) -> str:
+    """``url`` as it may be shown in a message, a log line or a table: the password as ***,
+    also when the URL does not parse."""
     try:
-        return make_url(url).render_as_string(hide_password=True)
+        if make_url(url).password is None:
+            return url
     except ArgumentError:
-        return url
+        pass
+    return _USERINFO_PASSWORD.sub(r"\1:***@", url)
+
+
+def _scrubbed(message: str, url: str) -> str:
+    """A driver's message with the URL's password taken out, should the driver echo it."""
+    try:
+        password = make_url(url).password
+    except ArgumentError:
+        return message
+    return message.replace(str(password), "***") if password else message
