@@ -2,15 +2,16 @@
 rankings, coaching lists, consecutive below-standard months, and survey import (§5.3)."""
 
 from appraisal.monthly import (
-    MonthInputs,
     agent_scorecard,
     compute_month,
     month_inputs,
     month_scorecards,
+    month_teams,
     recompute_agent_month,
 )
 from appraisal.periods import PeriodError, month_quarter, parse_month, parse_quarter, quarter_months
 from appraisal.quarterly import compute_quarter
+from appraisal.scoring import MonthInputs
 from appraisal.standing import (
     CoachingEntry,
     GroupShortfall,
@@ -34,6 +35,7 @@ __all__ = [
     "month_inputs",
     "month_quarter",
     "month_scorecards",
+    "month_teams",
     "parse_month",
     "parse_quarter",
     "quarter_months",

@@ -4,47 +4,27 @@ Three aggregate queries per month (calls, QA-reviewed calls, surveys), each one 
 agent over an index on the month; no call is loaded into Python. Each KPI item is scored
 0-100 against its target, items are weighted inside their group, groups into the total.
 An item with no data (no reviewed calls, no surveys) is left out of its group's weighting
-and says so in ``details``: it is never a silent 100. docs/appraisal.md is the
-supervisor's description of every item.
+and says so in ``details``: it is never a silent 100. Each row also records the team the
+agent worked in that month (most of their calls), which the console scopes it by.
+docs/appraisal.md is the supervisor's description of every item.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, case, delete, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from appraisal.periods import parse_month
+from appraisal.scoring import GROUPS as GROUPS  # where quarterly and standing find it
+from appraisal.scoring import MonthInputs, score_month
 from rules.policy import Policy
 from storage.results import utcnow
 from storage.schema import AgentScorecard, Call, RuleOutcome, Survey
-
-GROUPS = ("business", "service", "compliance")
-
-
-@dataclass(frozen=True)
-class MonthInputs:
-    """One agent's raw counts for one month, as the aggregate queries return them."""
-
-    calls: int = 0
-    enquiries: int = 0  # calls where the enquiry-answer rules applied
-    enquiries_answered: int = 0
-    timed_calls: int = 0  # calls whose time to the agent's first word is known
-    answered_in_time: int = 0
-    forbidden_language_calls: int = 0
-    negative_tone_calls: int = 0
-    cold_calls: int = 0  # forbidden language or a negative tone (a call counts once)
-    rules_applicable: int = 0
-    rules_passed: int = 0
-    critical_failures: int = 0
-    reviewed_calls: int = 0
-    accurate_calls: int = 0
-    surveys: int = 0
-    satisfied: int = 0
-
 
 # --- the SQL ------------------------------------------------------------------------
 
@@ -96,6 +76,29 @@ def _surveys_query(month: str) -> Select[Any]:
     )
 
 
+def month_teams(session: Session, month: str, agent_id: str | None = None) -> dict[str, str]:
+    """The team each agent worked in during ``month``: the team of most of their calls that
+    month (on a tie, the team of the latest call). The console shows a scorecard to that
+    team's supervisor, so an agent's months stay with the team they were spent in."""
+    query = (
+        select(Call.agent_id, Call.team_id, func.count(), func.max(Call.started_at))
+        .where(
+            Call.month == parse_month(month),
+            Call.agent_id.is_not(None),
+            Call.team_id.is_not(None),
+        )
+        .group_by(Call.agent_id, Call.team_id)
+    )
+    if agent_id is not None:
+        query = query.where(Call.agent_id == agent_id)
+    best: dict[str, tuple[int, datetime, str]] = {}
+    for agent, team, calls, latest in session.execute(query):
+        key = (int(calls), latest or datetime.min, str(team))
+        if agent is not None and (agent not in best or key > best[agent]):
+            best[agent] = key
+    return {agent: key[2] for agent, key in best.items()}
+
+
 def month_inputs(
     session: Session, month: str, policy: Policy, agent_id: str | None = None
 ) -> dict[str, MonthInputs]:
@@ -123,194 +126,17 @@ def _with(inputs: MonthInputs, **changes: int) -> MonthInputs:
     return replace(inputs, **changes)
 
 
-# --- scoring ------------------------------------------------------------------------
-
-
-def rate_score(value: float, target: float) -> float:
-    """0-100: meeting the target earns 100, below it the score falls in proportion."""
-    return round(100.0 * min(1.0, value / target), 1)
-
-
-def _item(
-    weight: float,
-    value: float | None,
-    target: float,
-    score: float | None,
-    inputs: Mapping[str, object],
-    why: str,
-    unit: str = "share",
-) -> dict[str, Any]:
-    return {
-        "value": None if value is None else round(value, 4),
-        "unit": unit,  # share (0-1), calls or failures: how to show value and target
-        "target": target,
-        "score": score,
-        "weight": weight,
-        "inputs": dict(inputs),
-        "why": why,
-        "left_out": score is None,
-    }
-
-
-def _share(part: int, whole: int) -> float | None:
-    return part / whole if whole else None
-
-
-def _rate_item(
-    weight: float, part: int, whole: int, target: float, inputs: Mapping[str, object], what: str
-) -> dict[str, Any]:
-    value = _share(part, whole)
-    if value is None:
-        return _item(weight, None, target, None, inputs, f"no {what} this month: left out")
-    score = rate_score(value, target)
-    why = f"{part} of {whole} = {value:.1%} against a target of {target:.0%}: {score:g}"
-    return _item(weight, value, target, score, inputs, why)
-
-
-def score_items(inputs: MonthInputs, policy: Policy) -> dict[str, dict[str, dict[str, Any]]]:
-    """Each group's items: value, target, score, weight, inputs and a sentence saying why."""
-    ap = policy.appraisal
-    t, w = ap.targets, ap.items
-    volume = rate_score(inputs.calls, t.monthly_calls)
-    over = max(0, inputs.critical_failures - t.max_critical_failures)
-    critical = max(0.0, 100.0 - ap.critical_failure_penalty * over)
-    return {
-        "business": {
-            "volume": _item(
-                w.business.volume,
-                inputs.calls,
-                t.monthly_calls,
-                volume,
-                {"calls": inputs.calls},
-                f"{inputs.calls} calls against a target of {t.monthly_calls}: {volume:g}",
-                unit="calls",
-            ),
-            "accuracy": _rate_item(
-                w.business.accuracy,
-                inputs.accurate_calls,
-                inputs.reviewed_calls,
-                policy.accuracy_target,
-                {"reviewed_calls": inputs.reviewed_calls, "accurate_calls": inputs.accurate_calls},
-                "QA-reviewed calls",
-            ),
-            "enquiry_answer_rate": _rate_item(
-                w.business.enquiry_answer_rate,
-                inputs.enquiries_answered,
-                inputs.enquiries,
-                t.enquiry_answer_rate,
-                {"enquiries": inputs.enquiries, "answered": inputs.enquiries_answered},
-                "calls with an enquiry to answer",
-            ),
-        },
-        "service": {
-            "satisfaction": _rate_item(
-                w.service.satisfaction,
-                inputs.satisfied,
-                inputs.surveys,
-                policy.satisfaction_target,
-                {"surveys": inputs.surveys, "satisfied": inputs.satisfied},
-                "surveys",
-            ),
-            "response_time": _rate_item(
-                w.service.response_time,
-                inputs.answered_in_time,
-                inputs.timed_calls,
-                t.response_time,
-                {
-                    "timed_calls": inputs.timed_calls,
-                    "answered_within_limit": inputs.answered_in_time,
-                    "answer_limit_s": policy.answer_limit_s,
-                },
-                "calls with a measured answer time",
-            ),
-            "attitude": _rate_item(
-                w.service.attitude,
-                inputs.calls - inputs.cold_calls,
-                inputs.calls,
-                t.attitude,
-                {
-                    "calls": inputs.calls,
-                    "forbidden_language_calls": inputs.forbidden_language_calls,
-                    "negative_tone_calls": inputs.negative_tone_calls,
-                    "negative_share_limit": policy.sentiment.agent_negative_share_flag,
-                    "courteous_calls": inputs.calls - inputs.cold_calls,
-                },
-                "calls",
-            ),
-        },
-        "compliance": {
-            "adherence": _rate_item(
-                w.compliance.adherence,
-                inputs.rules_passed,
-                inputs.rules_applicable,
-                t.adherence,
-                {
-                    "rules_applicable": inputs.rules_applicable,
-                    "rules_passed": inputs.rules_passed,
-                },
-                "applicable rule checks",
-            ),
-            "critical_failures": _item(
-                w.compliance.critical_failures,
-                inputs.critical_failures,
-                t.max_critical_failures,
-                critical,
-                {"critical_failures": inputs.critical_failures},
-                f"{inputs.critical_failures} failed critical rules, {t.max_critical_failures} "
-                f"allowed, {ap.critical_failure_penalty:g} points off for each over: {critical:g}",
-                unit="failures",
-            ),
-        },
-    }
-
-
-def weighted(parts: Mapping[str, tuple[float | None, float]]) -> float | None:
-    """The weighted mean of the parts that have a score (None where none has weight)."""
-    scored = [(s, w) for s, w in parts.values() if s is not None and w > 0]
-    total_weight = sum(w for _, w in scored)
-    if not total_weight:
-        return None
-    return round(sum(s * w for s, w in scored) / total_weight, 1)
-
-
-def score_month(inputs: MonthInputs, policy: Policy) -> dict[str, Any]:
-    """Group scores, total and the whole explanation, from one agent's counts."""
-    ap = policy.appraisal
-    items = score_items(inputs, policy)
-    groups: dict[str, dict[str, Any]] = {}
-    for group in GROUPS:
-        group_items = items[group]
-        score = weighted({k: (v["score"], v["weight"]) for k, v in group_items.items()})
-        left_out = [k for k, v in group_items.items() if v["left_out"]]
-        groups[group] = {
-            "score": score,
-            "weight": getattr(ap.weights, group),
-            "items": group_items,
-            "left_out": left_out,
-            "note": (
-                f"{', '.join(left_out)} had no data and did not count; the other items' "
-                "weights were scaled up to fill the group"
-                if left_out
-                else "every item had data"
-            ),
-        }
-    total = weighted({g: (v["score"], v["weight"]) for g, v in groups.items()})
-    total = 0.0 if total is None else total
-    return {
-        "groups": groups,
-        "total": total,
-        "standard": ap.standard,
-        "meets_standard": total >= ap.standard,
-        "coaching_threshold": ap.coaching_threshold,
-        "policy": policy.label,
-    }
-
-
 # --- writing the rows ---------------------------------------------------------------
 
 
 def store_scorecard(
-    session: Session, agent_id: str, period: str, kind: str, calls: int, details: dict[str, Any]
+    session: Session,
+    agent_id: str,
+    period: str,
+    kind: str,
+    calls: int,
+    details: dict[str, Any],
+    team_id: str | None = None,
 ) -> AgentScorecard:
     row = session.get(AgentScorecard, (agent_id, period))
     if row is None:
@@ -318,6 +144,7 @@ def store_scorecard(
         session.add(row)
     groups = details["groups"]
     row.kind = kind
+    row.team_id = team_id
     row.calls = calls
     # A group with no scored item (only where a policy weighs every available item 0)
     # is out of the total; its column holds 0 and details say it was left out.
@@ -332,9 +159,14 @@ def store_scorecard(
 
 
 def replace_period(
-    session: Session, period: str, kind: str, scorecards: dict[str, tuple[int, dict[str, Any]]]
+    session: Session,
+    period: str,
+    kind: str,
+    scorecards: dict[str, tuple[int, dict[str, Any]]],
+    teams: Mapping[str, str] | None = None,
 ) -> list[AgentScorecard]:
-    """Makes ``scorecards`` (agent -> calls, details) the period's rows and ranks them.
+    """Makes ``scorecards`` (agent -> calls, details) the period's rows, each with the team
+    the agent worked in that period (``teams``), and ranks them.
 
     Rows of agents no longer in the period (their calls have since moved or gone) are
     removed.
@@ -349,7 +181,8 @@ def replace_period(
         )
     )
     for agent_id, (calls, details) in scorecards.items():
-        store_scorecard(session, agent_id, period, kind, calls, details)
+        team = (teams or {}).get(agent_id)
+        store_scorecard(session, agent_id, period, kind, calls, details, team)
     session.flush()
     return rank_period(session, period)
 
@@ -381,6 +214,7 @@ def compute_month(session: Session, month: str, policy: Policy) -> list[AgentSco
     """
     month = parse_month(month)
     inputs = month_inputs(session, month, policy)
+    teams = month_teams(session, month)
     return replace_period(
         session,
         month,
@@ -392,6 +226,7 @@ def compute_month(session: Session, month: str, policy: Policy) -> list[AgentSco
             )
             for agent_id, agent_inputs in inputs.items()
         },
+        teams,
     )
 
 
@@ -414,7 +249,8 @@ def recompute_agent_month(
         rank_period(session, month)
         return None
     details = {"period": month, "kind": "month", **score_month(inputs, policy)}
-    row = store_scorecard(session, agent_id, month, "month", inputs.calls, details)
+    team = month_teams(session, month, agent_id).get(agent_id)
+    row = store_scorecard(session, agent_id, month, "month", inputs.calls, details, team)
     session.flush()
     rank_period(session, month)
     return row

@@ -1,5 +1,6 @@
 """The quarterly comprehensive evaluation (§7.2): the quarter's monthly scorecards rolled up,
-each month weighted by the calls the agent took in it."""
+each month weighted by the calls the agent took in it; the quarter belongs to the team the
+agent took most of those calls in."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from appraisal.monthly import GROUPS, compute_month, replace_period
+from appraisal.monthly import compute_month, replace_period
 from appraisal.periods import parse_quarter, quarter_months
+from appraisal.scoring import GROUPS
 from rules.policy import Policy
 from storage.schema import AgentScorecard
 
@@ -47,6 +49,17 @@ def roll_up(months: list[AgentScorecard], policy: Policy) -> dict[str, Any]:
     }
 
 
+def quarter_team(months: list[AgentScorecard]) -> str | None:
+    """The team an agent worked in during a quarter: the one their months' calls were most
+    in (on a tie, the later month's). Months without a recorded team do not count."""
+    calls: dict[str, tuple[int, str]] = {}
+    for month in months:
+        if month.team_id is not None:
+            count, latest = calls.get(month.team_id, (0, ""))
+            calls[month.team_id] = (count + month.calls, max(latest, month.period))
+    return max(calls, key=lambda team: calls[team]) if calls else None
+
+
 def compute_quarter(
     session: Session, quarter: str, policy: Policy, *, recompute_months: bool = True
 ) -> list[AgentScorecard]:
@@ -69,8 +82,12 @@ def compute_quarter(
     for row in rows:
         by_agent.setdefault(row.agent_id, []).append(row)
     scorecards = {}
+    teams: dict[str, str] = {}
     for agent_id, agent_months in by_agent.items():
+        team = quarter_team(agent_months)
+        if team is not None:
+            teams[agent_id] = team
         details = {"period": quarter, "kind": "quarter", **roll_up(agent_months, policy)}
         details["missing_months"] = [m for m in months if m not in details["months"]]
         scorecards[agent_id] = (sum(m.calls for m in agent_months), details)
-    return replace_period(session, quarter, "quarter", scorecards)
+    return replace_period(session, quarter, "quarter", scorecards, teams)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -135,6 +134,7 @@ CSV_COLUMNS = (
     "kind",
     "rank",
     "agent_id",
+    "team_id",
     "calls",
     "business",
     "service",
@@ -203,7 +203,11 @@ def report(
     quarter: Annotated[str, typer.Option("--quarter", help="The quarter, YYYYQN.")],
     csv_file: Annotated[
         Optional[Path],  # noqa: UP045
-        typer.Option("--csv", help="Also write every monthly and quarterly row to this CSV."),
+        typer.Option(
+            "--csv",
+            help="Also write every monthly and quarterly row (with the team the agent worked "
+            "in that period) to this CSV; no cell is a spreadsheet formula.",
+        ),
     ] = None,
     store: StoreOption = None,
     policy: PolicyOption = None,
@@ -215,6 +219,7 @@ def report(
         parse_quarter,
         quarter_months,
     )
+    from callqa.spreadsheet import csv_text
 
     console = Console(soft_wrap=True)
     try:
@@ -226,11 +231,11 @@ def report(
             if not rows:
                 raise _fail(f"no calls with an agent in {quarter} in the store", 1)
             if csv_file is not None:
+                every = [*(r for m in months.values() for r in m), *rows]
+                # formula-safe: agent and team ids come from recording metadata
+                text = csv_text(CSV_COLUMNS, ([getattr(r, c) for c in CSV_COLUMNS] for r in every))
                 with csv_file.open("w", newline="", encoding="utf-8") as fh:
-                    writer = csv.writer(fh)
-                    writer.writerow(CSV_COLUMNS)
-                    for row in [*(r for m in months.values() for r in m), *rows]:
-                        writer.writerow([getattr(row, c) for c in CSV_COLUMNS])
+                    fh.write(text)
                 console.print(f"wrote {csv_file}")
     except CallqaError as exc:
         raise _fail(str(exc)) from exc

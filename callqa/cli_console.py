@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import secrets
+import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Optional
 
@@ -14,6 +15,8 @@ from rich.table import Table
 from callqa.errors import CallqaError
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from callqa.config import Settings
     from console.audio import AudioSource
     from storage.database import Store
@@ -28,7 +31,15 @@ StoreOption = Annotated[
 ]
 ROLE_HELP = "admin, qa_lead, compliance, supervisor (needs --team) or agent (needs --agent)"
 
-users_app = typer.Typer(help="Console accounts: add and list them.", no_args_is_help=True)
+users_app = typer.Typer(
+    help="Console accounts: add, change the password of, disable, enable, remove and list "
+    "them. Every change is written to the audit log.",
+    no_args_is_help=True,
+)
+StdinOption = Annotated[
+    bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+]
+NameArgument = Annotated[str, typer.Argument(help="The account's sign-in name.")]
 
 
 def _fail(message: str) -> typer.Exit:
@@ -43,22 +54,6 @@ def _settings(config: Path | None) -> Settings:
         return load_settings(config)
     except CallqaError as exc:
         raise _fail(str(exc)) from exc
-
-
-def _secret(settings: Settings) -> bytes:
-    """The cookie-signing secret: $CALLQA_CONSOLE_SECRET, else a random one kept in
-    ``data_dir/console-secret`` (mode 600) so sessions survive a restart."""
-    import os
-
-    given = os.environ.get("CALLQA_CONSOLE_SECRET")
-    if given:
-        return given.encode()
-    path = settings.data_dir / "console-secret"
-    if not path.is_file():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.touch(mode=0o600)
-        path.write_text(secrets.token_hex(32), encoding="ascii")
-    return path.read_text(encoding="ascii").strip().encode()
 
 
 def _audio_source(results: str | None, settings: Settings) -> AudioSource:
@@ -96,33 +91,83 @@ def serve(
         typer.Option(help="Policy file (default: the bundled one)."),
     ] = None,
     secure_cookies: Annotated[
-        bool, typer.Option(help="Send the session cookie over HTTPS only (behind TLS).")
+        bool,
+        typer.Option(
+            help="Send the session cookie over HTTPS only and expect https:// origins (behind TLS)."
+        ),
     ] = False,
+    allowed_host: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option(
+            "--allowed-host",
+            help="Another name the console answers to, such as a reverse proxy's "
+            "(repeatable). Requests naming any other Host get 400.",
+        ),
+    ] = None,
+    trusted_proxy: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option(
+            "--trusted-proxy",
+            help="Address of a reverse proxy whose X-Forwarded-For names the client "
+            "(repeatable): sign-in failures are then counted per real client address, "
+            "not all against the proxy's.",
+        ),
+    ] = None,
+    idle_minutes: Annotated[
+        int, typer.Option(min=1, help="Sign a session out after this long without a request.")
+    ] = 30,
     config: ConfigOption = None,
 ) -> None:
     """Run the web console: review queue, call pages, compliance and scorecards."""
     import uvicorn
 
     from console import create_app
+    from console.sessions import SessionRules
+    from console.signin import SignInRules
 
     settings = _settings(config)
+    hosts = [host, "localhost", "127.0.0.1", "::1", *(allowed_host or [])]
     try:
         app = create_app(
             store or settings.resolved_store_url(),
             _audio_source(results, settings),
             policy,
-            secret=_secret(settings),
             secure_cookies=secure_cookies,
+            allowed_hosts=hosts,
+            sign_in=SignInRules(sessions=SessionRules(idle_seconds=idle_minutes * 60)),
         )
     except CallqaError as exc:
-        raise _fail(str(exc)) from exc
+        raise _fail(_masked(str(exc), store)) from exc
+    if host in ("0.0.0.0", "::", "") and not allowed_host:
+        Console(stderr=True).print(
+            f"[yellow]warning:[/yellow] listening on every address, but answering only to "
+            f"{', '.join(hosts[1:])}: give --allowed-host NAME for the name browsers use",
+            highlight=False,
+        )
     if host not in ("127.0.0.1", "localhost", "::1") and not secure_cookies:
         Console(stderr=True).print(
             "[yellow]warning:[/yellow] listening beyond this machine without --secure-cookies: "
             "put the console behind TLS (policy §6.2: encrypted in transit)",
             highlight=False,
         )
-    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level="info",
+        proxy_headers=bool(trusted_proxy),
+        forwarded_allow_ips=",".join(trusted_proxy) if trusted_proxy else None,
+    )
+
+
+def _masked(message: str, store_url: str | None) -> str:
+    """``message`` without the password of ``store_url`` (driver errors quote URLs)."""
+    if not store_url:
+        return message
+    found = re.match(r"^(?:[A-Za-z][\w+.-]*://)?[^:/@]*:([^@]*)@", store_url)
+    if found and found.group(1):
+        return message.replace(found.group(1), "***")
+    return message
 
 
 def _open_store(store: str | None, config: Path | None) -> Store:
@@ -131,12 +176,49 @@ def _open_store(store: str | None, config: Path | None) -> Store:
     try:
         return Store(store or _settings(config).resolved_store_url())
     except CallqaError as exc:
+        raise _fail(_masked(str(exc), store)) from exc
+    except Exception as exc:  # a driver's own error may quote the URL it was given
+        raise _fail(_masked(f"cannot open the store: {exc}", store)) from exc
+
+
+def _actor() -> str:
+    """Who made a change, for the audit log: the operating-system user running callqa."""
+    import getpass
+    import os
+
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (OSError, KeyError):  # no name for this uid (a bare container)
+        return f"cli:uid-{os.getuid()}"
+
+
+def _password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return str(typer.prompt("Password", hide_input=True, confirmation_prompt=True))
+
+
+def _change(
+    store: str | None, config: Path | None, change: Callable[[Session], str | None]
+) -> None:
+    """Runs one account change in one transaction and prints what it did."""
+    from console.auth import AccountError
+
+    opened = _open_store(store, config)
+    try:
+        with opened.session() as session:
+            done = change(session)
+    except AccountError as exc:
         raise _fail(str(exc)) from exc
+    finally:
+        opened.close()
+    if done:
+        Console().print(done, highlight=False)
 
 
 @users_app.command("add")
 def add_user(
-    username: Annotated[str, typer.Argument(help="The sign-in name.")],
+    username: NameArgument,
     role: Annotated[str, typer.Option("--role", help=ROLE_HELP)],
     team: Annotated[
         Optional[str],  # noqa: UP045
@@ -146,52 +228,118 @@ def add_user(
         Optional[str],  # noqa: UP045
         typer.Option("--agent", help="The agent id whose calls this account sees."),
     ] = None,
-    password_stdin: Annotated[
-        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force", help="Replace an existing account's role (and password): its sessions end."
+        ),
     ] = False,
+    password_stdin: StdinOption = False,
     store: StoreOption = None,
     config: ConfigOption = None,
 ) -> None:
-    """Add a console account (or reset its password and role)."""
-    from console.auth import AccountError, create_user
+    """Add a console account. An existing name is refused: use `passwd`, or --force to
+    replace its role."""
+    from console import accounts
 
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
-    opened = _open_store(store, config)
-    try:
-        with opened.session() as session:
-            create_user(session, username, password, role, team_id=team, agent_id=agent)
-    except AccountError as exc:
-        raise _fail(str(exc)) from exc
-    finally:
-        opened.close()
-    Console().print(f"{username}: {role} account saved", highlight=False)
+    if not force:  # refused before the password is asked for, not after
+
+        def refuse(session: Session) -> None:
+            accounts.refuse_existing(session, username)
+
+        _change(store, config, refuse)
+    password = _password(password_stdin)
+    _change(
+        store,
+        config,
+        lambda session: accounts.add(
+            session,
+            _actor(),
+            username,
+            password,
+            role,
+            team_id=team,
+            agent_id=agent,
+            replace_role=force,
+        ),
+    )
+
+
+@users_app.command("passwd")
+def change_password(
+    username: NameArgument,
+    password_stdin: StdinOption = False,
+    store: StoreOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Set a new password; the account's sessions end."""
+    from console import accounts
+
+    password = _password(password_stdin)
+    _change(
+        store, config, lambda session: accounts.set_password(session, _actor(), username, password)
+    )
+
+
+@users_app.command("disable")
+def disable_user(
+    username: NameArgument, store: StoreOption = None, config: ConfigOption = None
+) -> None:
+    """Stop an account signing in; its sessions end (enabling it does not revive them)."""
+    from console import accounts
+
+    _change(store, config, lambda session: accounts.disable(session, _actor(), username))
+
+
+@users_app.command("enable")
+def enable_user(
+    username: NameArgument, store: StoreOption = None, config: ConfigOption = None
+) -> None:
+    """Let a disabled account sign in again."""
+    from console import accounts
+
+    _change(store, config, lambda session: accounts.enable(session, _actor(), username))
+
+
+@users_app.command("remove")
+def remove_user(
+    username: NameArgument,
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+    store: StoreOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Remove an account and end its sessions (the audit log keeps what it did)."""
+    from console import accounts
+
+    if not yes and not typer.confirm(f"Remove the account {username!r}?"):
+        raise typer.Exit(1)
+    _change(store, config, lambda session: accounts.remove(session, _actor(), username))
 
 
 @users_app.command("list")
 def list_users(store: StoreOption = None, config: ConfigOption = None) -> None:
     """List console accounts (never their passwords)."""
-    from sqlalchemy import select
-
-    from storage.schema import User
+    from console import accounts
 
     opened = _open_store(store, config)
     table = Table()
     for column in ("user", "role", "team", "agent", "active", "created"):
         table.add_column(column)
-    with opened.session() as session:
-        for user in session.scalars(select(User).order_by(User.username)):
-            table.add_row(
-                user.username,
-                user.role,
-                user.team_id or "",
-                user.agent_id or "",
-                "yes" if user.active else "no",
-                f"{user.created_at:%Y-%m-%d}",
-            )
-    opened.close()
+    try:
+        with opened.session() as session:
+            for account in accounts.listing(session):
+                table.add_row(
+                    account.username,
+                    account.role,
+                    account.team_id or "",
+                    account.agent_id or "",
+                    "yes" if account.active else "no",
+                    f"{account.created_at:%Y-%m-%d}",
+                )
+    except Exception as exc:  # the driver's message may quote the URL
+        raise _fail(_masked(f"cannot read the accounts: {exc}", store)) from exc
+    finally:
+        opened.close()
     Console().print(table)
 
 

@@ -9,25 +9,27 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
-from console import services
+from console import exports, scorecard_views, services
 from console.app import client_of, context
 from console.audio import AudioNotFound, audio_response
-from console.auth import COOKIE, SESSION_SECONDS, authenticate
+from console.auth import COOKIE
+from console.compliance_queries import ComplianceFilters
 from console.permissions import NotFound, NotSignedIn, nav_for
-from console.queries import ComplianceFilters, QueueFilters
+from console.queries import QueueFilters
+from console.signin import SignIns
 
 router = APIRouter(prefix="/api", tags=["api"])
 
 
 class SignIn(BaseModel):
-    username: str
-    password: str
+    username: str = Field(max_length=256)
+    password: str = Field(max_length=1024)
 
 
 class ReviewIn(BaseModel):
-    rule_id: str
+    rule_id: str = Field(max_length=128)
     verdict: Literal["confirmed", "overturned", "decided"]
-    comment: str = ""
+    comment: str = Field(default="", max_length=services.MAX_COMMENT)
     decision: Literal["passed", "failed", "not_applicable"] | None = Field(
         default=None, description="with verdict 'decided': the outcome settled on"
     )
@@ -38,40 +40,41 @@ class TrainingIn(BaseModel):
 
 
 class EscalateIn(BaseModel):
-    comment: str = Field(min_length=1)
+    comment: str = Field(min_length=1, max_length=services.MAX_COMMENT)
 
 
 def sign_in_response(request: Request, username: str, password: str, response: Response) -> bool:
-    """Checks the password and, if right, sets the session cookie on ``response``."""
-    from console import audit
-
-    with request.app.state.store.session() as session:
-        user = authenticate(session, username, password)
-        audit.record(
-            session,
-            username or "?",
-            "sign_in" if user else "sign_in_failed",
-            "console",
-            client=client_of(request),
-        )
-        if user is None:
-            return False
-        cookie = request.app.state.signer.dumps(user)
+    """Checks the password and, if right, sets the session cookie on ``response``; raises
+    ``TooManySignIns`` (429, Retry-After) while the account or the address is locked."""
+    state = request.app.state
+    sign_ins: SignIns = state.sign_ins
+    token = sign_ins.sign_in(username, password, client_of(request))
+    if token is None:
+        return False
     response.set_cookie(
         COOKIE,
-        cookie,
-        max_age=SESSION_SECONDS,
+        token,
+        max_age=sign_ins.rules.sessions.lifetime_seconds,
         httponly=True,
         samesite="strict",
-        secure=request.app.state.secure_cookies,
+        secure=state.secure_cookies,
         path="/",
     )
     return True
 
 
+def sign_out_response(request: Request, response: Response) -> Response:
+    """Ends the session server-side (a kept copy of the cookie stops working) and clears
+    the cookie."""
+    sign_ins: SignIns = request.app.state.sign_ins
+    sign_ins.sign_out(request.cookies.get(COOKIE), client_of(request))
+    response.delete_cookie(COOKIE, path="/")
+    return response
+
+
 @router.post("/session")
 def create_session(request: Request, body: SignIn) -> Response:
-    """Sign in: sets the session cookie."""
+    """Sign in: sets the session cookie. 429 with Retry-After while locked out."""
     response = JSONResponse({"username": body.username})
     if not sign_in_response(request, body.username, body.password, response):
         raise NotSignedIn("wrong username or password")
@@ -79,10 +82,9 @@ def create_session(request: Request, body: SignIn) -> Response:
 
 
 @router.delete("/session")
-def delete_session() -> Response:
-    response = JSONResponse({"signed_out": True})
-    response.delete_cookie(COOKIE, path="/")
-    return response
+def delete_session(request: Request) -> Response:
+    """Sign out: ends the session, so the cookie no longer signs anyone in."""
+    return sign_out_response(request, JSONResponse({"signed_out": True}))
 
 
 @router.get("/me")
@@ -114,7 +116,8 @@ def list_calls(
     escalated: bool = False,
     page: Annotated[int, Query(ge=1)] = 1,
 ) -> dict[str, Any]:
-    """The review queue: critical failures first, then flagged calls, then lowest score."""
+    """The review queue: critical failures first, then flagged calls, then lowest score;
+    a page past the last answers the last. A search (``q``) is audited."""
     filters = QueueFilters(
         date_from,
         date_to,
@@ -245,7 +248,8 @@ def get_compliance_calls(
     team: str | None = None,
     agent: str | None = None,
 ) -> dict[str, Any]:
-    """The drill-down: calls where the rule failed (after review), with the evidence."""
+    """The drill-down: calls where the rule failed (after review), with the evidence
+    (audited: who saw which calls' evidence)."""
     with context(request) as ctx:
         calls = services.compliance_calls(
             ctx, _compliance_filters(month_from, month_to, team, agent), rule_id
@@ -269,14 +273,15 @@ def export_compliance(
     team: str | None = None,
     agent: str | None = None,
 ) -> Response:
-    """Adherence as CSV (UTF-8 with BOM) or XLSX."""
+    """Adherence as CSV (UTF-8 with BOM) or XLSX; no cell is a formula (text that could
+    start one begins with ')."""
     with context(request) as ctx:
-        rows = services.export_rows(ctx, _compliance_filters(month_from, month_to, team, agent), by)
+        rows = exports.export_rows(ctx, _compliance_filters(month_from, month_to, team, agent), by)
     name = f"adherence-by-{by}.{fmt}"
     if fmt == "csv":
-        body, media = services.to_csv(rows), "text/csv; charset=utf-8"
+        body, media = exports.to_csv(rows), "text/csv; charset=utf-8"
     else:
-        body = services.to_xlsx(rows)
+        body = exports.to_xlsx(rows)
         media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     return Response(
         body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'}
@@ -289,12 +294,12 @@ def get_scorecards(
 ) -> dict[str, Any]:
     """A month's (or quarter's) scorecards, team ranking, streaks and the coaching list."""
     with context(request) as ctx:
-        view = services.scorecards(ctx, period)
+        view = scorecard_views.scorecards(ctx, period)
         return {
             "period": view.period,
             "periods": view.periods,
             "quarters": view.quarters,
-            "scorecards": [services.scorecard_json(c) for c, _ in view.cards],
+            "scorecards": [scorecard_views.scorecard_json(c) for c, _ in view.cards],
             "team_ranking": [r.__dict__ for r in view.ranking],
             "below_standard": [c.agent_id for c, _ in view.below_standard],
             "streaks": [
@@ -316,13 +321,13 @@ def get_scorecards(
 @router.get("/agents/{agent_id}/scorecards")
 def get_agent_scorecards(request: Request, agent_id: str) -> dict[str, Any]:
     with context(request) as ctx:
-        view = services.agent_scorecards(ctx, agent_id)
+        view = scorecard_views.agent_scorecards(ctx, agent_id)
         return {
             "agent_id": view.agent.id,
             "name": view.agent.name,
             "team_id": view.agent.team_id,
-            "months": [services.scorecard_json(c) for c in view.months],
-            "quarters": [services.scorecard_json(c) for c in view.quarters],
+            "months": [scorecard_views.scorecard_json(c) for c in view.months],
+            "quarters": [scorecard_views.scorecard_json(c) for c in view.quarters],
         }
 
 
@@ -335,11 +340,11 @@ def get_audit(
     page: Annotated[int, Query(ge=1)] = 1,
 ) -> dict[str, Any]:
     with context(request) as ctx:
-        rows, total = services.audit_log(
-            ctx, username=username, action=action, target=target, page=page
-        )
+        result = services.audit_log(ctx, username=username, action=action, target=target, page=page)
         return {
-            "total": total,
+            "total": result.total,
+            "page": result.page,
+            "pages": result.pages,
             "entries": [
                 {
                     "at": e.at.isoformat(),
@@ -349,6 +354,6 @@ def get_audit(
                     "detail": e.detail,
                     "client": e.client,
                 }
-                for e in rows
+                for e in result.rows
             ],
         }

@@ -7,88 +7,30 @@ and the redacted recordings in ``results``; it serves no file from elsewhere (no
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from console import audit
 from console.audio import AudioSource
-from console.auth import COOKIE, CookieSigner, fingerprint
+from console.auth import COOKIE
 from console.cache import AggregateCache
+from console.middleware import DEFAULT_HOSTS, MAX_BODY_BYTES, ConsoleMiddleware
 from console.permissions import ConsoleError, NotSignedIn, Principal, nav_for
 from console.present import clock, percent
 from console.services import Ctx
+from console.signin import SignInRules, SignIns
 from storage.database import Store
-from storage.schema import User
 
 log = logging.getLogger("console")
 HERE = Path(__file__).parent
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-SECURITY_HEADERS = [
-    (
-        b"content-security-policy",
-        b"default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-        b"media-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'self'; "
-        b"form-action 'self'",
-    ),
-    (b"x-frame-options", b"DENY"),
-    (b"referrer-policy", b"same-origin"),
-    (b"x-content-type-options", b"nosniff"),
-]
-
-
-class ConsoleMiddleware:
-    """Cross-site request check, security headers and a Server-Timing header.
-
-    Every state-changing request must come from the console's own pages: its Origin (or,
-    failing that, its Referer) must name the host it was sent to. With the samesite=strict
-    session cookie this is the CSRF defence; no form needs a token.
-    """
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        if scope["method"] not in SAFE_METHODS and not _same_origin(scope):
-            response = JSONResponse(
-                {"detail": "cross-site request refused: Origin does not match this console"},
-                status_code=403,
-            )
-            await response(scope, receive, send)
-            return
-
-        async def timed_send(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                elapsed = (time.perf_counter() - started) * 1000
-                headers = list(message.get("headers", []))
-                headers.append((b"server-timing", f"app;dur={elapsed:.1f}".encode()))
-                headers.extend(SECURITY_HEADERS)
-                message = {**message, "headers": headers}
-            await send(message)
-
-        await self.app(scope, receive, timed_send)
-
-
-def _same_origin(scope: Scope) -> bool:
-    headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
-    host = headers.get("host", "")
-    claimed = headers.get("origin") or headers.get("referer")
-    if not claimed or claimed == "null":
-        return False
-    return urlsplit(claimed).netloc == host
 
 
 def client_of(request: Request) -> str | None:
@@ -96,13 +38,12 @@ def client_of(request: Request) -> str | None:
 
 
 def principal(request: Request, session: Any) -> Principal:
-    """The signed-in user, from the session cookie; ``NotSignedIn`` if there is none, it
-    is forged or expired, the account is disabled or its password changed since."""
-    data = request.app.state.signer.loads(request.cookies.get(COOKIE))
-    if data is None:
-        raise NotSignedIn("sign in first")
-    user = session.get(User, data.username)
-    if user is None or not user.active or fingerprint(user) != data.fingerprint:
+    """The signed-in user, from the session cookie; ``NotSignedIn`` if there is none, or
+    its session has ended (signed out, idle, expired, the account disabled, removed or its
+    password changed)."""
+    sign_ins: SignIns = request.app.state.sign_ins
+    user = sign_ins.user_of(session, request.cookies.get(COOKIE))
+    if user is None:
         raise NotSignedIn("sign in first")
     who = Principal.of(user)
     request.state.who = who
@@ -145,10 +86,12 @@ def _error_handler(request: Request, exc: Exception) -> Response:
             audit.record(
                 session, who, "denied", request.url.path, detail=message, client=client_of(request)
             )
+    headers = {"WWW-Authenticate": "Cookie"} if exc.status == 401 else {}
+    retry_after = getattr(exc, "retry_after", None)
+    if retry_after is not None:  # a locked sign-in, or too many at once
+        headers["Retry-After"] = str(retry_after)
     if _wants_json(request):
-        status = exc.status
-        headers = {"WWW-Authenticate": "Cookie"} if status == 401 else None
-        return JSONResponse({"detail": message}, status_code=status, headers=headers)
+        return JSONResponse({"detail": message}, status_code=exc.status, headers=headers)
     if isinstance(exc, NotSignedIn):
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
@@ -158,6 +101,7 @@ def _error_handler(request: Request, exc: Exception) -> Response:
         "error.html",
         {"who": who, "nav": nav_for(who) if who else [], "status": exc.status, "message": message},
         status_code=exc.status,
+        headers=headers,
     )
 
 
@@ -166,14 +110,19 @@ def create_app(
     results: AudioSource,
     policy_path: str | Path | None = None,
     *,
-    secret: str | bytes | None = None,
     secure_cookies: bool = False,
     pack_path: str | Path | None = None,
+    allowed_hosts: Iterable[str] = DEFAULT_HOSTS,
+    sign_in: SignInRules | None = None,
+    max_body_bytes: int = MAX_BODY_BYTES,
 ) -> FastAPI:
     """The console over the store at ``store_url`` and the redacted audio in ``results``.
 
-    ``secret`` signs session cookies (default: a random one, so sessions end with the
-    process); ``secure_cookies`` marks them HTTPS-only (set it behind TLS).
+    ``secure_cookies`` marks the session cookie HTTPS-only and makes the cross-site check
+    expect ``https://`` origins (set it behind TLS). ``allowed_hosts``: the names the
+    console answers to (any other Host header gets 400; default: loopback names only).
+    ``sign_in``: the throttle, session timeouts and parallel password checks.
+    ``max_body_bytes``: larger request bodies get 413.
     """
     from console import api, pages
     from rules.pack import default_pack_path, load_pack
@@ -192,14 +141,19 @@ def create_app(
     app.state.audio = results
     app.state.policy = load_policy(policy_path)
     app.state.rule_titles = {rule.id: rule.title for rule in pack.rules}
-    app.state.signer = CookieSigner(secret)
+    app.state.sign_ins = SignIns(store, sign_in)
     app.state.secure_cookies = secure_cookies
     app.state.aggregates = AggregateCache()
     templates = Jinja2Templates(directory=HERE / "templates")
     templates.env.globals.update(clock=clock, percent=percent, titles=app.state.rule_titles)
     app.state.templates = templates
 
-    app.add_middleware(ConsoleMiddleware)
+    app.add_middleware(
+        ConsoleMiddleware,
+        allowed_hosts=allowed_hosts,
+        https=secure_cookies,
+        max_body_bytes=max_body_bytes,
+    )
     app.add_exception_handler(ConsoleError, _error_handler)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(api.router)

@@ -1,7 +1,10 @@
-"""The audit log (policy §6.2): every look at a transcript or a recording, every review,
-every sign-in is written, in the same transaction as the work it records."""
+"""The audit log (policy §6.2): every look at a transcript, at rule evidence or at a
+recording, every transcript search, every review, every sign-in is written, in the same
+transaction as the work it records."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -10,6 +13,24 @@ from console.permissions import Principal
 from storage.schema import AuditEntry
 
 PAGE = 100
+# The actions the console writes, offered by the audit page's filter (which takes any).
+ACTIONS = (
+    "view_call",
+    "view_transcript",
+    "play_audio",
+    "view_evidence",
+    "search_transcripts",
+    "qa_review",
+    "training_case",
+    "training_case_off",
+    "escalate",
+    "export_compliance",
+    "sign_in",
+    "sign_in_failed",
+    "sign_in_locked",
+    "sign_out",
+    "denied",
+)
 
 
 def record(
@@ -36,6 +57,14 @@ def record(
     )
 
 
+@dataclass(frozen=True)
+class AuditPage:
+    rows: list[AuditEntry]
+    total: int
+    page: int  # the page shown: the one asked for, within 1 and the last page
+    pages: int
+
+
 def entries(
     session: Session,
     *,
@@ -43,8 +72,9 @@ def entries(
     action: str | None = None,
     target: str | None = None,
     page: int = 1,
-) -> tuple[list[AuditEntry], int]:
-    """Newest first, ``PAGE`` at a time, with the number of entries that match."""
+) -> AuditPage:
+    """Newest first, ``PAGE`` at a time, with the number of entries that match. A page past
+    the last shows the last (a page number is never handed to the database unbounded)."""
     query = select(AuditEntry)
     if username:
         query = query.where(AuditEntry.username == username)
@@ -53,7 +83,9 @@ def entries(
     if target:
         query = query.where(AuditEntry.target == target)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    pages = max(1, -(-total // PAGE))
+    page = min(max(page, 1), pages)
     rows = session.scalars(
-        query.order_by(AuditEntry.id.desc()).offset((max(page, 1) - 1) * PAGE).limit(PAGE)
+        query.order_by(AuditEntry.id.desc()).offset((page - 1) * PAGE).limit(PAGE)
     )
-    return list(rows), total
+    return AuditPage(list(rows), total, page, pages)

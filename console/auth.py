@@ -1,20 +1,11 @@
-"""Local accounts and the session cookie.
+"""Local accounts' passwords and the rules an account must meet.
 
-Passwords are hashed with argon2id. The session cookie is ``payload.signature``: the
-payload (username, expiry, a fingerprint of the password hash, so that changing a password
-signs every old session out) in URL-safe base64, signed with HMAC-SHA256 under the
-console's secret. It is set httponly and samesite=strict.
+Passwords are hashed with argon2id. Signing in and out is ``console.signin``; sessions are
+server-side (``console.sessions``); adding, changing and removing accounts, with an audit
+entry each, is ``console.accounts``.
 """
 
 from __future__ import annotations
-
-import base64
-import hashlib
-import hmac
-import json
-import secrets
-import time
-from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -25,7 +16,7 @@ from storage.schema import Agent, Team, User
 
 ROLES = ("admin", "qa_lead", "compliance", "supervisor", "agent")
 COOKIE = "callqa_session"
-SESSION_SECONDS = 8 * 3600  # one shift
+MIN_PASSWORD = 8
 
 _hasher = PasswordHasher()
 # Verifying against this when the user is unknown keeps sign-in time the same either way.
@@ -33,7 +24,7 @@ _DUMMY_HASH = _hasher.hash("not a real password")
 
 
 class AccountError(CallqaError):
-    """An account cannot be created as asked (unknown role, missing team, ...)."""
+    """An account cannot be created or changed as asked (unknown role, missing team, ...)."""
 
 
 def hash_password(password: str) -> str:
@@ -47,24 +38,23 @@ def verify_password(password_hash: str, password: str) -> bool:
         return False
 
 
-def create_user(
-    session: Session,
-    username: str,
-    password: str,
-    role: str,
-    *,
-    team_id: str | None = None,
-    agent_id: str | None = None,
-) -> User:
-    """Adds an account (or replaces the password and role of an existing one)."""
-    from storage.results import utcnow
+def verify_nothing(password: str) -> None:
+    """Spends the time of a real check, for a name that is no (active) account."""
+    verify_password(_DUMMY_HASH, password)
 
+
+def check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise AccountError(f"the password is too short: use at least {MIN_PASSWORD} characters")
+
+
+def check_role(
+    session: Session, role: str, team_id: str | None, agent_id: str | None
+) -> str | None:
+    """Checks that ``role`` exists and has the scope it needs; returns the team (an agent's
+    team comes from the agent when not given)."""
     if role not in ROLES:
         raise AccountError(f"unknown role {role!r}; expected one of {', '.join(ROLES)}")
-    if not username or len(username) > 64 or not username.isprintable():
-        raise AccountError(f"username {username!r}: 1-64 printable characters expected")
-    if len(password) < 8:
-        raise AccountError("the password is too short: use at least 8 characters")
     if role == "supervisor" and not team_id:
         raise AccountError("a supervisor sees one team's calls: give --team")
     if role == "agent" and not agent_id:
@@ -76,62 +66,40 @@ def create_user(
         if agent is None:
             raise AccountError(f"no agent {agent_id!r} in the store")
         team_id = team_id or agent.team_id
-    user = session.get(User, username) or User(username=username, created_at=utcnow())
-    user.password_hash = hash_password(password)
-    user.role = role
-    user.team_id = team_id
-    user.agent_id = agent_id
-    user.active = True
+    return team_id
+
+
+def create_user(
+    session: Session,
+    username: str,
+    password: str,
+    role: str,
+    *,
+    team_id: str | None = None,
+    agent_id: str | None = None,
+) -> User:
+    """Adds a new account; an existing name is refused (``console.accounts`` changes
+    existing accounts, with an audit entry)."""
+    from storage.results import utcnow
+
+    if not username or len(username) > 64 or not username.isprintable():
+        raise AccountError(f"username {username!r}: 1-64 printable characters expected")
+    if session.get(User, username) is not None:
+        raise AccountError(
+            f"account {username!r} exists: change its password with `callqa users passwd "
+            f"{username}`, or give --force to replace its role"
+        )
+    team_id = check_role(session, role, team_id, agent_id)
+    check_password(password)
+    user = User(
+        username=username,
+        password_hash=hash_password(password),
+        role=role,
+        team_id=team_id,
+        agent_id=agent_id,
+        active=True,
+        created_at=utcnow(),
+    )
     session.add(user)
     session.flush()
     return user
-
-
-def authenticate(session: Session, username: str, password: str) -> User | None:
-    user = session.get(User, username)
-    if user is None or not user.active:
-        verify_password(_DUMMY_HASH, password)
-        return None
-    return user if verify_password(user.password_hash, password) else None
-
-
-@dataclass(frozen=True)
-class SessionData:
-    username: str
-    fingerprint: str
-    expires: int
-
-
-def fingerprint(user: User) -> str:
-    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
-
-
-class CookieSigner:
-    """Signs and checks session cookies with HMAC-SHA256."""
-
-    def __init__(self, secret: str | bytes | None = None) -> None:
-        if secret is None:
-            secret = secrets.token_bytes(32)  # sessions then end when the server restarts
-        self._key = secret.encode() if isinstance(secret, str) else secret
-
-    def _sign(self, payload: bytes) -> str:
-        mac = hmac.new(self._key, payload, hashlib.sha256).digest()
-        return base64.urlsafe_b64encode(mac).decode().rstrip("=")
-
-    def dumps(self, user: User, *, seconds: int = SESSION_SECONDS) -> str:
-        body = {"u": user.username, "f": fingerprint(user), "e": int(time.time()) + seconds}
-        payload = base64.urlsafe_b64encode(json.dumps(body).encode()).rstrip(b"=")
-        return f"{payload.decode()}.{self._sign(payload)}"
-
-    def loads(self, cookie: str | None) -> SessionData | None:
-        if not cookie or cookie.count(".") != 1:
-            return None
-        payload, signature = cookie.split(".")
-        if not hmac.compare_digest(self._sign(payload.encode()), signature):
-            return None
-        try:
-            body = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-            data = SessionData(str(body["u"]), str(body["f"]), int(body["e"]))
-        except (ValueError, KeyError, TypeError):
-            return None
-        return data if data.expires > time.time() else None

@@ -9,13 +9,14 @@ from urllib.parse import parse_qsl, urlencode
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from console import services
-from console.api import sign_in_response
+from console import audit, scorecard_views, services
+from console.api import sign_in_response, sign_out_response
 from console.app import context, render
-from console.auth import COOKIE
+from console.compliance_queries import ComplianceFilters
 from console.permissions import BadRequest, can
 from console.present import sentiment_svg, trend_svg
-from console.queries import ComplianceFilters, QueueFilters
+from console.queries import OUTCOMES, QueueFilters
+from console.signin import SignInBusy, TooManySignIns
 
 router = APIRouter(include_in_schema=False)
 
@@ -48,21 +49,28 @@ def _date(value: str | None) -> date | None:
         raise BadRequest(f"{value!r} is not a date (YYYY-MM-DD)") from exc
 
 
-def _int(value: str | None, default: int = 1) -> int:
+def _page(value: str | None) -> int:
+    """A page number from the query string: anything but a positive whole number is page 1
+    (the services clamp one past the last page to the last)."""
     try:
-        return max(1, int(value or default))
-    except ValueError:
-        return default
+        return max(1, int(value or 1))
+    except ValueError:  # not a number, or more digits than int() reads
+        return 1
 
 
 @router.get("/login")
 def login_page(request: Request, next: str | None = None, failed: bool = False) -> Response:
+    message = "Wrong username or password." if failed else None
+    return _login_form(request, next, 401 if failed else 200, message)
+
+
+def _login_form(request: Request, target: str | None, status: int, message: str | None) -> Response:
     templates = request.app.state.templates
     return templates.TemplateResponse(
         request,
         "login.html",
-        {"who": None, "nav": [], "next": _safe_next(next), "failed": failed},
-        status_code=401 if failed else 200,
+        {"who": None, "nav": [], "next": _safe_next(target), "message": message},
+        status_code=status,
     )
 
 
@@ -70,16 +78,23 @@ def login_page(request: Request, next: str | None = None, failed: bool = False) 
 def login(request: Request, data: Form) -> Response:
     target = _safe_next(data.get("next"))
     response = RedirectResponse(target, status_code=303)
-    if sign_in_response(request, data.get("username", ""), data.get("password", ""), response):
+    try:
+        signed_in = sign_in_response(
+            request, data.get("username", ""), data.get("password", ""), response
+        )
+    except (TooManySignIns, SignInBusy) as exc:
+        message = str(exc)
+        refused = _login_form(request, target, exc.status, message[:1].upper() + message[1:])
+        refused.headers["Retry-After"] = str(exc.retry_after)
+        return refused
+    if signed_in:
         return response
     return login_page(request, target, failed=True)
 
 
 @router.post("/logout")
-def logout() -> Response:
-    response = RedirectResponse("/login", status_code=303)
-    response.delete_cookie(COOKIE, path="/")
-    return response
+def logout(request: Request) -> Response:
+    return sign_out_response(request, RedirectResponse("/login", status_code=303))
 
 
 @router.get("/")
@@ -100,13 +115,13 @@ def queue_page(request: Request) -> Response:
         agent=_blank(p.get("agent")),
         team=_blank(p.get("team")),
         rule=_blank(p.get("rule")),
-        outcome=p.get("outcome") if p.get("outcome") in services.queries.OUTCOMES else None,
+        outcome=p.get("outcome") if p.get("outcome") in OUTCOMES else None,
         sentiment=_blank(p.get("sentiment")),
         q=_blank((p.get("q") or "").strip()[:200]),
         flagged=p.get("flagged") == "1",
         training=p.get("training") == "1",
         escalated=p.get("escalated") == "1",
-        page=_int(p.get("page")),
+        page=_page(p.get("page")),
     )
     with context(request) as ctx:
         result = services.queue(ctx, filters)
@@ -219,7 +234,7 @@ def scorecards_page(
     with context(request) as ctx:
         if ctx.who.role == "agent" and ctx.who.agent_id:
             return RedirectResponse(f"/scorecards/agents/{ctx.who.agent_id}", status_code=303)
-        view = services.scorecards(ctx, period)
+        view = scorecard_views.scorecards(ctx, period)
         cycles = ctx.policy.failing_cycles_before_action
         return render(request, "scorecards.html", ctx.who, v=view, cycles=cycles)
 
@@ -227,7 +242,7 @@ def scorecards_page(
 @router.get("/scorecards/agents/{agent_id}")
 def agent_page(request: Request, agent_id: str) -> Response:
     with context(request) as ctx:
-        view = services.agent_scorecards(ctx, agent_id)
+        view = scorecard_views.agent_scorecards(ctx, agent_id)
         months = [c.period for c in view.months]
         trend = trend_svg(
             {
@@ -245,17 +260,23 @@ def agent_page(request: Request, agent_id: str) -> Response:
 @router.get("/audit")
 def audit_page(request: Request) -> Response:
     p = request.query_params
-    page = _int(p.get("page"))
+    filters = {k: p[k] for k in ("username", "action", "target") if p.get(k)}
     with context(request) as ctx:
-        rows, total = services.audit_log(
+        result = services.audit_log(
             ctx,
-            username=_blank(p.get("username")),
-            action=_blank(p.get("action")),
-            target=_blank(p.get("target")),
-            page=page,
+            username=filters.get("username"),
+            action=filters.get("action"),
+            target=filters.get("target"),
+            page=_page(p.get("page")),
         )
         return render(
-            request, "audit.html", ctx.who, rows=rows, total=total, page=page, params=dict(p)
+            request,
+            "audit.html",
+            ctx.who,
+            v=result,
+            params=filters,
+            actions=audit.ACTIONS,
+            page_link=lambda n: "/audit?" + urlencode({**filters, "page": str(n)}),
         )
 
 

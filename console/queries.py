@@ -1,6 +1,7 @@
-"""The console's SQL: the review queue, one call, compliance adherence (GROUP BY in the
-database, never loops over calls in Python) and agent scorecards. Every query takes the
-viewer's ``Scope``; none checks roles (that is ``console.permissions``)."""
+"""The console's SQL: the review queue, one call and the filter choices. Compliance
+adherence (GROUP BY in the database, never a loop over calls in Python) is in
+``console.compliance_queries``, agent scorecards in ``console.scorecard_queries``. Every
+query takes the viewer's ``Scope``; none checks roles (that is ``console.permissions``)."""
 
 from __future__ import annotations
 
@@ -9,13 +10,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Select, case, exists, func, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
 from console.permissions import Scope
 from storage.schema import (
     Agent,
-    AgentScorecard,
     Call,
     CallScorecard,
     QAReview,
@@ -249,154 +249,7 @@ def call_detail(session: Session, call: Call) -> CallDetail:
     )
 
 
-# --- compliance -------------------------------------------------------------------------
-
-# Rule outcomes carry their call's team, agent and month (copied when the call is stored),
-# so adherence is grouped and filtered on rule_results alone.
-DIMENSIONS = ("rule", "team", "agent", "month")
-
-
-@dataclass(frozen=True)
-class ComplianceFilters:
-    month_from: str | None = None
-    month_to: str | None = None
-    team: str | None = None
-    agent: str | None = None
-    rule: str | None = None
-
-    def as_params(self) -> dict[str, str]:
-        return {k: v for k, v in self.__dict__.items() if v}
-
-
-@dataclass(frozen=True)
-class Adherence:
-    rule_id: str
-    group: str | None  # the team, agent or month; None when grouped by rule only
-    passed: int
-    failed: int
-    not_applicable: int
-
-    @property
-    def applicable(self) -> int:
-        return self.passed + self.failed
-
-    @property
-    def rate(self) -> float | None:
-        return self.passed / self.applicable if self.applicable else None
-
-
-def _adherence_where(scope: Scope, f: ComplianceFilters) -> list[Any]:
-    where: list[Any] = [scope.rule_outcomes()]
-    if f.month_from:
-        where.append(RuleOutcome.month >= f.month_from)
-    if f.month_to:
-        where.append(RuleOutcome.month <= f.month_to)
-    if f.team:
-        where.append(RuleOutcome.team_id == f.team)
-    if f.agent:
-        where.append(RuleOutcome.agent_id == f.agent)
-    if f.rule:
-        where.append(RuleOutcome.rule_id == f.rule)
-    return where
-
-
-@dataclass(frozen=True)
-class AdherenceCell:
-    """Counts for one month, rule, team and agent: the finest grain of the compliance view."""
-
-    month: str | None
-    rule_id: str
-    team_id: str | None
-    agent_id: str | None
-    passed: int
-    failed: int
-    not_applicable: int
-
-
-def adherence_cells(session: Session, scope: Scope, f: ComplianceFilters) -> list[AdherenceCell]:
-    """One GROUP BY in the adherence index's own order (month, rule, team, agent): a single
-    streaming scan, however many ways the view then rolls it up."""
-    eff = effective_outcome()
-    columns: list[Any] = [
-        RuleOutcome.month,
-        RuleOutcome.rule_id,
-        RuleOutcome.team_id,
-        RuleOutcome.agent_id,
-    ]
-    query: Select[Any] = (
-        select(
-            *columns,
-            func.sum(case((eff == "passed", 1), else_=0)),
-            func.sum(case((eff == "failed", 1), else_=0)),
-            func.sum(case((eff == "not_applicable", 1), else_=0)),
-        )
-        .where(*_adherence_where(scope, f))
-        .group_by(*columns)
-    )
-    return [
-        AdherenceCell(month, rule, team, agent, int(p or 0), int(x or 0), int(na or 0))
-        for month, rule, team, agent, p, x, na in session.execute(query)
-    ]
-
-
-def roll_up(cells: Sequence[AdherenceCell], by: str) -> list[Adherence]:
-    """Adherence per rule (``by='rule'``) or per rule and team, agent or month."""
-    attribute = {"rule": None, "team": "team_id", "agent": "agent_id", "month": "month"}[by]
-    totals: dict[tuple[str, str | None], list[int]] = {}
-    for cell in cells:
-        group = getattr(cell, attribute) if attribute else None
-        counts = totals.setdefault((cell.rule_id, group), [0, 0, 0])
-        counts[0] += cell.passed
-        counts[1] += cell.failed
-        counts[2] += cell.not_applicable
-    return [
-        Adherence(rule, group, *counts)
-        for (rule, group), counts in sorted(
-            totals.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")
-        )
-    ]
-
-
-@dataclass(frozen=True)
-class FailedCall:
-    call_id: str
-    started_at: datetime | None
-    agent_id: str | None
-    team_id: str | None
-    score: float
-    critical: bool
-    reason: str
-    evidence: list[Any]
-
-
-def failing_calls(
-    session: Session, scope: Scope, f: ComplianceFilters, rule_id: str, limit: int = 100
-) -> list[FailedCall]:
-    """The drill-down: calls where ``rule_id`` failed (after review), with the evidence."""
-    rows = session.execute(
-        select(Call, RuleOutcome)
-        .join(RuleOutcome, RuleOutcome.call_id == Call.id)
-        .where(
-            *_adherence_where(scope, f),
-            RuleOutcome.rule_id == rule_id,
-            effective_outcome() == "failed",
-        )
-        .order_by(Call.started_at.desc(), Call.id)
-        .limit(limit)
-    ).all()
-    return [
-        FailedCall(
-            call.id,
-            call.started_at,
-            call.agent_id,
-            call.team_id,
-            call.score,
-            outcome.critical,
-            outcome.reason,
-            list(outcome.evidence or []),
-        )
-        for call, outcome in rows
-    ]
+# --- filter options ---------------------------------------------------------------
 
 
 def months(session: Session, scope: Scope) -> list[str]:
@@ -422,106 +275,3 @@ def agents(session: Session, scope: Scope) -> list[Agent]:
     elif not scope.everything:
         query = query.where(Agent.team_id == scope.team_id)
     return list(session.scalars(query))
-
-
-# --- scorecards -------------------------------------------------------------------------
-
-
-def agent_periods(session: Session, agent_id: str) -> list[AgentScorecard]:
-    """Every month and quarter of one agent's appraisal, oldest first."""
-    return list(
-        session.scalars(
-            select(AgentScorecard)
-            .where(AgentScorecard.agent_id == agent_id)
-            .order_by(AgentScorecard.period)
-        )
-    )
-
-
-def period_scorecards(
-    session: Session, scope: Scope, period: str
-) -> list[tuple[AgentScorecard, Agent]]:
-    """One period's scorecards for the agents in scope, best total first."""
-    query = (
-        select(AgentScorecard, Agent)
-        .join(Agent, Agent.id == AgentScorecard.agent_id)
-        .where(AgentScorecard.period == period)
-        .order_by(AgentScorecard.total.desc(), Agent.id)
-    )
-    if scope.agent_id is not None:
-        query = query.where(Agent.id == scope.agent_id)
-    elif not scope.everything:
-        query = query.where(Agent.team_id == scope.team_id)
-    return [(card, agent) for card, agent in session.execute(query)]
-
-
-@dataclass(frozen=True)
-class TeamRank:
-    team_id: str | None
-    team_name: str | None
-    agents: int
-    calls: int
-    total: float
-    below_standard: int
-
-
-def team_ranking(session: Session, scope: Scope, period: str) -> list[TeamRank]:
-    query = (
-        select(
-            Agent.team_id,
-            Team.name,
-            func.count(AgentScorecard.agent_id),
-            func.sum(AgentScorecard.calls),
-            func.sum(AgentScorecard.total * AgentScorecard.calls)
-            / func.nullif(func.sum(AgentScorecard.calls), 0),
-            func.sum(case((AgentScorecard.meets_standard.is_(False), 1), else_=0)),
-        )
-        .join(Agent, Agent.id == AgentScorecard.agent_id)
-        .outerjoin(Team, Team.id == Agent.team_id)
-        .where(AgentScorecard.period == period)
-        .group_by(Agent.team_id, Team.name)
-    )
-    if not scope.everything:
-        query = query.where(Agent.team_id == scope.team_id)
-    ranks = [
-        TeamRank(team, name, int(n), int(calls or 0), float(total or 0.0), int(below or 0))
-        for team, name, n, calls, total, below in session.execute(query)
-    ]
-    return sorted(ranks, key=lambda r: -r.total)
-
-
-def failed_rules_of(
-    session: Session, agent_ids: Sequence[str], month: str
-) -> dict[str, list[tuple[str, int]]]:
-    """Per agent, the rules they failed most in ``month``: what coaching should cover."""
-    if not agent_ids:
-        return {}
-    rows = session.execute(
-        select(Call.agent_id, RuleOutcome.rule_id, func.count())
-        .join(RuleOutcome, RuleOutcome.call_id == Call.id)
-        .where(Call.agent_id.in_(agent_ids), Call.month == month, effective_outcome() == "failed")
-        .group_by(Call.agent_id, RuleOutcome.rule_id)
-        .order_by(Call.agent_id, func.count().desc())
-    )
-    out: dict[str, list[tuple[str, int]]] = {}
-    for agent_id, rule_id, n in rows:
-        out.setdefault(str(agent_id), []).append((rule_id, int(n)))
-    return out
-
-
-def scorecard_periods(session: Session, scope: Scope, kind: str = "month") -> list[str]:
-    query = select(AgentScorecard.period).distinct().where(AgentScorecard.kind == kind)
-    if scope.agent_id is not None:
-        query = query.where(AgentScorecard.agent_id == scope.agent_id)
-    elif not scope.everything:
-        query = query.where(
-            AgentScorecard.agent_id.in_(select(Agent.id).where(Agent.team_id == scope.team_id))
-        )
-    return sorted(session.scalars(query), reverse=True)
-
-
-def agent_in_scope(session: Session, scope: Scope, agent_id: str) -> Agent | None:
-    agent = session.get(Agent, agent_id)
-    if agent is None or not scope.allows_agent(agent.id, agent.team_id):
-        return None
-    return agent

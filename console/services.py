@@ -4,15 +4,13 @@ permissions (``console.permissions``), writes the audit entries the access calls
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from console import audit, queries
+from console import audit, compliance_queries, queries
 from console.cache import AggregateCache
 from console.permissions import (
     BadRequest,
@@ -26,7 +24,10 @@ from console.permissions import (
 )
 from console.present import Segment, evidence_marks, segments
 from rules.policy import Policy
-from storage.schema import AgentScorecard, Call, User
+from storage.schema import Call, User
+
+# The longest review comment or escalation reason the console stores (characters).
+MAX_COMMENT = 2000
 
 
 @dataclass(frozen=True)
@@ -48,8 +49,19 @@ class Ctx:
 
 
 def queue(ctx: Ctx, filters: queries.QueueFilters) -> queries.QueuePage:
+    """The review queue. A search (``q``) reads transcripts: it is audited with the terms,
+    how many calls matched and which ones the page showed."""
     require(ctx.who, "calls")
-    return queries.queue(ctx.session, scope_of(ctx.who), filters)
+    result = queries.queue(ctx.session, scope_of(ctx.who), filters)
+    if filters.q:
+        shown = [row.id for row in result.rows]
+        ctx.audit(
+            "search_transcripts",
+            f"search:{filters.q}",
+            detail=f"{result.total} calls matched; page {result.page} showed {len(shown)}: "
+            + ", ".join(shown),
+        )
+    return result
 
 
 def filter_options(ctx: Ctx) -> dict[str, Any]:
@@ -225,6 +237,7 @@ def review(
     agent's monthly scorecard is recomputed by ``storage.reviews``)."""
     require(ctx.who, "review")
     call = _visible_call(ctx, call_id)
+    _check_comment(comment)
     if verdict not in ("confirmed", "overturned", "decided"):
         raise BadRequest(f"verdict {verdict!r}: expected confirmed, overturned or decided")
     if verdict == "overturned" and not comment.strip():
@@ -248,6 +261,13 @@ def review(
     return call.score
 
 
+def _check_comment(comment: str) -> None:
+    if len(comment) > MAX_COMMENT:
+        raise BadRequest(
+            f"the comment has {len(comment):,} characters; at most {MAX_COMMENT:,} are kept"
+        )
+
+
 def set_training(ctx: Ctx, call_id: str, on: bool) -> None:
     require(ctx.who, "training")
     call = _visible_call(ctx, call_id)
@@ -257,6 +277,7 @@ def set_training(ctx: Ctx, call_id: str, on: bool) -> None:
 def escalate(ctx: Ctx, call_id: str, comment: str) -> None:
     require(ctx.who, "escalate")
     call = _visible_call(ctx, call_id)
+    _check_comment(comment)
     if not comment.strip():
         raise BadRequest("say why the call is escalated: a comment is required")
     _reviews().escalate(ctx.session, call.id, by=ctx.who.username, comment=comment.strip())
@@ -268,17 +289,19 @@ def escalate(ctx: Ctx, call_id: str, comment: str) -> None:
 @dataclass(frozen=True)
 class ComplianceView:
     by: str
-    overall: list[queries.Adherence]
-    grouped: list[queries.Adherence]
+    overall: list[compliance_queries.Adherence]
+    grouped: list[compliance_queries.Adherence]
     trend: dict[str, dict[str, float | None]]
     trend_months: list[str]
 
 
-def compliance(ctx: Ctx, f: queries.ComplianceFilters, by: str = "team") -> ComplianceView:
+def compliance(
+    ctx: Ctx, f: compliance_queries.ComplianceFilters, by: str = "team"
+) -> ComplianceView:
     """Adherence per rule overall, per rule and ``by`` (team, agent or month), and the
     monthly trend per rule: one GROUP BY, rolled up three ways."""
     require(ctx.who, "compliance")
-    if by not in queries.DIMENSIONS or by == "rule":
+    if by not in compliance_queries.DIMENSIONS or by == "rule":
         raise BadRequest(f"by={by!r}: expected team, agent or month")
     if ctx.cache is None:
         return _compliance(ctx, f, by)
@@ -286,11 +309,11 @@ def compliance(ctx: Ctx, f: queries.ComplianceFilters, by: str = "team") -> Comp
     return ctx.cache.get(ctx.session, key, lambda: _compliance(ctx, f, by))
 
 
-def _compliance(ctx: Ctx, f: queries.ComplianceFilters, by: str) -> ComplianceView:
-    cells = queries.adherence_cells(ctx.session, scope_of(ctx.who), f)
-    overall = queries.roll_up(cells, "rule")
-    grouped = queries.roll_up(cells, by)
-    monthly = grouped if by == "month" else queries.roll_up(cells, "month")
+def _compliance(ctx: Ctx, f: compliance_queries.ComplianceFilters, by: str) -> ComplianceView:
+    cells = compliance_queries.adherence_cells(ctx.session, scope_of(ctx.who), f)
+    overall = compliance_queries.roll_up(cells, "rule")
+    grouped = compliance_queries.roll_up(cells, by)
+    monthly = grouped if by == "month" else compliance_queries.roll_up(cells, "month")
     months = sorted({a.group for a in monthly if a.group})
     trend: dict[str, dict[str, float | None]] = {}
     for a in monthly:
@@ -300,154 +323,22 @@ def _compliance(ctx: Ctx, f: queries.ComplianceFilters, by: str) -> ComplianceVi
 
 
 def compliance_calls(
-    ctx: Ctx, f: queries.ComplianceFilters, rule_id: str
-) -> list[queries.FailedCall]:
+    ctx: Ctx, f: compliance_queries.ComplianceFilters, rule_id: str
+) -> list[compliance_queries.FailedCall]:
+    """The drill-down shows transcript evidence: audited with the rule, the filters and the
+    calls whose evidence was shown."""
     require(ctx.who, "compliance")
-    return queries.failing_calls(ctx.session, scope_of(ctx.who), f, rule_id)
-
-
-EXPORT_HEADER = ("rule_id", "rule", "group_by", "group", "passed", "failed", "n/a", "adherence")
-
-
-def export_rows(ctx: Ctx, f: queries.ComplianceFilters, by: str) -> list[tuple[Any, ...]]:
-    require(ctx.who, "export")
-    if by not in queries.DIMENSIONS:
-        raise BadRequest(f"by={by!r}: expected rule, team, agent or month")
-    rows = queries.roll_up(queries.adherence_cells(ctx.session, scope_of(ctx.who), f), by)
-    ctx.audit("export_compliance", by, detail=str(f.as_params()))
-    return [
-        (
-            a.rule_id,
-            ctx.rule_titles.get(a.rule_id, a.rule_id),
-            by,
-            a.group or "",
-            a.passed,
-            a.failed,
-            a.not_applicable,
-            None if a.rate is None else round(a.rate, 4),
-        )
-        for a in rows
-    ]
-
-
-def to_csv(rows: list[tuple[Any, ...]]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(EXPORT_HEADER)
-    writer.writerows(["" if v is None else v for v in row] for row in rows)
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")  # BOM: Excel then reads UTF-8
-
-
-def to_xlsx(rows: list[tuple[Any, ...]]) -> bytes:
-    try:
-        from openpyxl import Workbook
-        from openpyxl.styles import Font
-    except ImportError as exc:  # pragma: no cover
-        raise Unavailable("XLSX export needs openpyxl: pip install openpyxl") from exc
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None  # a new workbook always has one sheet
-    sheet.title = "adherence"
-    sheet.append(EXPORT_HEADER)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        sheet.append(list(row))
-    for cell in sheet["H"][1:]:
-        cell.number_format = "0.0%"
-    for column, width in zip("ABCDEFGH", (24, 44, 10, 16, 9, 9, 9, 11), strict=True):
-        sheet.column_dimensions[column].width = width
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
-# --- scorecards -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ScorecardsView:
-    period: str | None
-    periods: list[str]
-    quarters: list[str]
-    cards: list[tuple[AgentScorecard, Any]]
-    ranking: list[queries.TeamRank]
-    below_standard: list[tuple[AgentScorecard, Any]]
-    streaks: list[Any]
-    coaching: list[Any]
-    coaching_rules: dict[str, list[tuple[str, int]]]
-
-
-def scorecards(ctx: Ctx, period: str | None) -> ScorecardsView:
-    """A period's scorecards for the viewer's agents, team ranking, who is below standard
-    (and for how many consecutive months), and the coaching list."""
-    from appraisal import below_standard_streaks, coaching_list
-
-    require(ctx.who, "scorecards")
-    scope = scope_of(ctx.who)
-    periods = queries.scorecard_periods(ctx.session, scope, "month")
-    quarters = queries.scorecard_periods(ctx.session, scope, "quarter")
-    period = period or (periods[0] if periods else None)
-    if period is None:
-        return ScorecardsView(None, periods, quarters, [], [], [], [], [], {})
-    if period not in periods and period not in quarters:
-        raise NotFound(f"no scorecards for {period}")
-    cards = queries.period_scorecards(ctx.session, scope, period)
-    agents = {agent.id: agent for _, agent in cards}
-    ranking = (
-        queries.team_ranking(ctx.session, scope, period) if can(ctx.who, "team_ranking") else []
+    calls = compliance_queries.failing_calls(ctx.session, scope_of(ctx.who), f, rule_id)
+    ids = [c.call_id for c in calls]
+    filters = f.as_params()
+    ctx.audit(
+        "view_evidence",
+        f"rule:{rule_id}",
+        detail=f"evidence of {len(ids)} calls"
+        + (f" ({filters})" if filters else "")
+        + (": " + ", ".join(ids) if ids else ""),
     )
-    below = [(c, a) for c, a in cards if not c.meets_standard]
-    streaks, coaching, coaching_rules = [], [], {}
-    if "Q" not in period:
-        streaks = [
-            s
-            for s in below_standard_streaks(ctx.session, period, ctx.policy, cycles=2)
-            if s.agent_id in agents
-        ]
-        coaching = [
-            c for c in coaching_list(ctx.session, period, ctx.policy) if c.agent_id in agents
-        ]
-        coaching_rules = queries.failed_rules_of(
-            ctx.session, [c.agent_id for c in coaching], period
-        )
-    return ScorecardsView(
-        period, periods, quarters, cards, ranking, below, streaks, coaching, coaching_rules
-    )
-
-
-@dataclass(frozen=True)
-class AgentView:
-    agent: Any
-    months: list[AgentScorecard]
-    quarters: list[AgentScorecard]
-
-
-def agent_scorecards(ctx: Ctx, agent_id: str) -> AgentView:
-    require(ctx.who, "scorecards")
-    agent = queries.agent_in_scope(ctx.session, scope_of(ctx.who), agent_id)
-    if agent is None:
-        raise NotFound("no such agent")
-    rows = queries.agent_periods(ctx.session, agent.id)
-    return AgentView(
-        agent, [r for r in rows if r.kind == "month"], [r for r in rows if r.kind == "quarter"]
-    )
-
-
-def scorecard_json(card: AgentScorecard) -> dict[str, Any]:
-    return {
-        "agent_id": card.agent_id,
-        "period": card.period,
-        "kind": card.kind,
-        "calls": card.calls,
-        "business": card.business,
-        "service": card.service,
-        "compliance": card.compliance,
-        "total": card.total,
-        "meets_standard": card.meets_standard,
-        "rank": card.rank,
-        "details": card.details,
-    }
+    return calls
 
 
 # --- admin ------------------------------------------------------------------------------
@@ -455,7 +346,7 @@ def scorecard_json(card: AgentScorecard) -> dict[str, Any]:
 
 def audit_log(
     ctx: Ctx, *, username: str | None, action: str | None, target: str | None, page: int
-) -> tuple[list[Any], int]:
+) -> audit.AuditPage:
     require(ctx.who, "audit")
     return audit.entries(ctx.session, username=username, action=action, target=target, page=page)
 

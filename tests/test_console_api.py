@@ -22,7 +22,9 @@ ORIGIN = {"Origin": "http://testserver"}
 def app(console_data: ConsoleData):
     from console import FolderAudio, create_app
 
-    return create_app(console_data.store_url, FolderAudio(console_data.results))
+    return create_app(
+        console_data.store_url, FolderAudio(console_data.results), allowed_hosts=["testserver"]
+    )
 
 
 def client_for(app, username: str | None) -> TestClient:
@@ -87,9 +89,8 @@ def test_sign_in_form_sets_a_strict_httponly_cookie(app):
 
 def test_a_forged_or_tampered_cookie_is_not_a_session(app, clients):
     value = clients["li"].cookies["callqa_session"]
-    payload, signature = value.split(".")
     forged = TestClient(app, headers=ORIGIN)
-    forged.cookies.set("callqa_session", payload.replace("A", "B", 1) + "." + signature)
+    forged.cookies.set("callqa_session", ("B" if value[0] == "A" else "A") + value[1:])
     assert forged.get("/api/me").status_code == 401
 
 

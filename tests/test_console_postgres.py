@@ -18,7 +18,7 @@ def pg_console(tmp_path_factory, pg_cluster):
 
     url = pg_cluster.create_database("callqa_console")
     data = build_console_store(tmp_path_factory.mktemp("pg-console"), url)
-    app = create_app(data.store_url, FolderAudio(data.results))
+    app = create_app(data.store_url, FolderAudio(data.results), allowed_hosts=["testserver"])
 
     def signed_in(username: str) -> TestClient:
         client = TestClient(app, headers=ORIGIN)

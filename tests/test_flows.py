@@ -200,7 +200,8 @@ def _console_plays_the_redacted_call(settings, call_id: str) -> None:
         create_user(session, "lead", "a long password", "qa_lead")
     store.close()
     client = TestClient(
-        create_app(url, LocationAudio(settings)), headers={"Origin": "http://testserver"}
+        create_app(url, LocationAudio(settings), allowed_hosts=["testserver"]),
+        headers={"Origin": "http://testserver"},
     )
     assert (
         client.post(

@@ -1,0 +1,127 @@
+"""The scorecard pages' data: a period's scorecards with the team ranking, who is below
+standard and the coaching list, and one agent's months and quarters. A scorecard is seen by
+the team the agent worked in during its period (``console.scorecard_queries``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+from console import scorecard_queries as cards_sql
+from console.permissions import NotFound, Scope, can, require, scope_of
+from console.services import Ctx
+from storage.schema import AgentScorecard
+
+
+@dataclass(frozen=True)
+class ScorecardsView:
+    period: str | None
+    periods: list[str]
+    quarters: list[str]
+    cards: list[tuple[AgentScorecard, Any]]
+    ranking: list[cards_sql.TeamRank]
+    below_standard: list[tuple[AgentScorecard, Any]]
+    streaks: list[Any]
+    coaching: list[Any]
+    coaching_rules: dict[str, list[tuple[str, int]]]
+
+
+def scorecards(ctx: Ctx, period: str | None) -> ScorecardsView:
+    """A period's scorecards for the viewer's agents, team ranking, who is below standard
+    (and for how many consecutive months), and the coaching list."""
+    from appraisal import coaching_list
+
+    require(ctx.who, "scorecards")
+    scope = scope_of(ctx.who)
+    periods = cards_sql.scorecard_periods(ctx.session, scope, "month")
+    quarters = cards_sql.scorecard_periods(ctx.session, scope, "quarter")
+    period = period or (periods[0] if periods else None)
+    if period is None:
+        return ScorecardsView(None, periods, quarters, [], [], [], [], [], {})
+    if period not in periods and period not in quarters:
+        raise NotFound(f"no scorecards for {period}")
+    cards = cards_sql.period_scorecards(ctx.session, scope, period)
+    agents = {agent.id: agent for _, agent in cards}
+    ranking = (
+        cards_sql.team_ranking(ctx.session, scope, period) if can(ctx.who, "team_ranking") else []
+    )
+    below = [(c, a) for c, a in cards if not c.meets_standard]
+    streaks: list[Any] = []
+    coaching: list[Any] = []
+    coaching_rules: dict[str, list[tuple[str, int]]] = {}
+    if "Q" not in period:
+        streaks = _visible_streaks(ctx, scope, period, set(agents))
+        coaching = [
+            c for c in coaching_list(ctx.session, period, ctx.policy) if c.agent_id in agents
+        ]
+        coaching_rules = cards_sql.failed_rules_of(
+            ctx.session, scope, [c.agent_id for c in coaching], period
+        )
+    return ScorecardsView(
+        period, periods, quarters, cards, ranking, below, streaks, coaching, coaching_rules
+    )
+
+
+def _visible_streaks(ctx: Ctx, scope: Scope, month: str, agents: set[str]) -> list[Any]:
+    """Below-standard streaks ending at ``month``, cut to the months the viewer may see: a
+    supervisor does not learn an agent's totals from before the agent joined the team."""
+    from appraisal import below_standard_streaks
+
+    streaks = [
+        s
+        for s in below_standard_streaks(ctx.session, month, ctx.policy, cycles=2)
+        if s.agent_id in agents
+    ]
+    if scope.everything or not streaks:
+        return streaks
+    visible = cards_sql.visible_periods(
+        ctx.session, scope, {s.agent_id for s in streaks}, {m for s in streaks for m in s.months}
+    )
+    out = []
+    for streak in streaks:
+        keep = 0  # the streak's last months, back to the first the viewer may not see
+        for month_of_streak in reversed(streak.months):
+            if (streak.agent_id, month_of_streak) not in visible:
+                break
+            keep += 1
+        if keep >= 2:
+            out.append(replace(streak, months=streak.months[-keep:], totals=streak.totals[-keep:]))
+    return out
+
+
+@dataclass(frozen=True)
+class AgentView:
+    agent: Any
+    months: list[AgentScorecard]
+    quarters: list[AgentScorecard]
+
+
+def agent_scorecards(ctx: Ctx, agent_id: str) -> AgentView:
+    """One agent's months and quarters: those the viewer may see (a supervisor, the ones the
+    agent spent in the supervisor's team)."""
+    require(ctx.who, "scorecards")
+    scope = scope_of(ctx.who)
+    agent = cards_sql.agent_in_scope(ctx.session, scope, agent_id)
+    if agent is None:
+        raise NotFound("no such agent")
+    rows = cards_sql.agent_periods(ctx.session, scope, agent.id)
+    return AgentView(
+        agent, [r for r in rows if r.kind == "month"], [r for r in rows if r.kind == "quarter"]
+    )
+
+
+def scorecard_json(card: AgentScorecard) -> dict[str, Any]:
+    return {
+        "agent_id": card.agent_id,
+        "team_id": card.team_id,
+        "period": card.period,
+        "kind": card.kind,
+        "calls": card.calls,
+        "business": card.business,
+        "service": card.service,
+        "compliance": card.compliance,
+        "total": card.total,
+        "meets_standard": card.meets_standard,
+        "rank": card.rank,
+        "details": card.details,
+    }
