@@ -132,5 +132,9 @@ from callqa.cli_console import register as _register_console  # noqa: E402
 
 _register_console(app)
 
+from callqa.cli_store import register as _register_store  # noqa: E402
+
+_register_store(app)
+
 if __name__ == "__main__":  # pragma: no cover
     app()

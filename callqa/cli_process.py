@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape  # file names and problems are text, not markup
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -49,6 +50,11 @@ def process(
     console = Console()
     try:
         settings = load_settings(config, store_url=store, concurrency=concurrency)
+        from storage.s3 import results_versioning_warning
+
+        unprotected = results_versioning_warning(source, settings)
+        if unprotected:
+            console.print(f"[yellow]warning:[/yellow] {unprotected}", highlight=False)
         summary = run_with_progress(
             source, settings, console, deployment=deployment, chunk_size=chunk_size
         )
@@ -83,14 +89,14 @@ def run_with_progress(
         if event == "listed":
             progress.update(task, total=float(payload), description="processing calls")  # type: ignore[arg-type]
         elif event == "started":
-            progress.update(task, description=f"processing {payload}")
+            progress.update(task, description=f"processing {escape(str(payload))}")
         elif event == "done":
             progress.advance(task)
             status = getattr(payload, "status", "")
             if status in ("quarantined", "failed"):
                 progress.console.print(
-                    f"[yellow]{status}:[/yellow] {getattr(payload, 'key', '')}: "
-                    f"{getattr(payload, 'problem', '')}",
+                    f"[yellow]{status}:[/yellow] {escape(getattr(payload, 'key', ''))}: "
+                    f"{escape(getattr(payload, 'problem', '') or '')}",
                     highlight=False,
                     soft_wrap=True,
                 )
@@ -136,7 +142,7 @@ def print_summary(console: Console, summary: BatchSummary) -> None:
     if troubled:
         table = Table("recording", "status", "reason", title="needs attention")
         for r in sorted(troubled, key=lambda r: r.key):
-            table.add_row(r.key, r.status, r.problem or "-")
+            table.add_row(escape(r.key), r.status, escape(r.problem or "-"))
         console.print(table)
 
 

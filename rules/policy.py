@@ -131,6 +131,27 @@ class Appraisal(_Strict):
     coaching_threshold: float = Field(75, ge=0, le=100)
 
 
+class Retention(_Strict):
+    """§6.2: how long the store keeps each kind of record, in days (storage/retention.py).
+
+    The policy names no period (it asks for confidentiality and regular backups): these
+    defaults are callqa's until Compliance sets the bank's own.
+    """
+
+    results_days: int = Field(1825, ge=1, description="a call's results: 5 years")
+    transcripts_days: int = Field(365, ge=1, description="the words said: 1 year")
+    audit_days: int = Field(2555, ge=1, description="audit-log rows: 7 years")
+
+    @model_validator(mode="after")
+    def _order(self) -> Retention:
+        if self.transcripts_days > self.results_days:
+            raise ValueError(
+                "transcripts_days cannot exceed results_days: a call's transcript goes with "
+                "its results"
+            )
+        return self
+
+
 class Policy(_Strict):
     name: str
     version: str
@@ -142,6 +163,7 @@ class Policy(_Strict):
     service_targets: ServiceTargets = ServiceTargets()
     sentiment: SentimentFlags = SentimentFlags()
     appraisal: Appraisal = Appraisal()
+    retention: Retention = Retention()
     digest: str = Field("", description="content hash: part of every result's provenance")
 
     @property
@@ -162,9 +184,21 @@ def load_policy(path: str | Path | None = None) -> Policy:
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: a policy file is a YAML mapping of settings")
     try:
-        return Policy.model_validate({**data, "digest": hashlib.sha256(raw).hexdigest()[:16]})
+        return Policy.model_validate({**data, "digest": _digest(raw, data)})
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in e['loc']) or '(root)'}: {e['msg']}" for e in exc.errors()
         )
         raise ConfigError(f"{path}: {problems}") from exc
+
+
+def _digest(raw: bytes, data: dict[str, object]) -> str:
+    """The policy's content hash, part of every result's provenance. Retention periods do
+    not change what an analysis finds: a file with them is hashed without them (in a
+    canonical form), so that changing a period does not re-analyse every call. A file
+    without them keeps the hash of its bytes, as before retention existed."""
+    if "retention" not in data:
+        return hashlib.sha256(raw).hexdigest()[:16]
+    analysed = {k: v for k, v in data.items() if k != "retention"}
+    canonical = yaml.safe_dump(analysed, sort_keys=True, allow_unicode=True)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]

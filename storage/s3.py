@@ -167,6 +167,13 @@ class S3Store:
 
         return self._call("", status) in ("Enabled", "Suspended", "Unknown")
 
+    def versioning(self) -> str:
+        """The bucket's versioning: 'Enabled', 'Suspended' or 'Off' (never switched on).
+        Versioning is what protects results from being overwritten or deleted by mistake;
+        a read that is denied is ``StorageError`` (s3:GetBucketVersioning)."""
+        status = self._call("", lambda: self._client.get_bucket_versioning(self.bucket).status)
+        return str(status) if status else "Off"
+
     def stat(self, key: str) -> StoredObject:
         check_key(key, self.location)
         info = self._call(key, lambda: self._client.stat_object(self.bucket, key))
@@ -391,4 +398,27 @@ def _decode_header_value(value: str) -> str:
         return value  # not an encoded word after all
 
 
-__all__ = ["S3Store"]
+def results_versioning_warning(source: str, settings: Settings) -> str | None:
+    """A warning when the batch's results go to an S3 bucket whose versioning is not on
+    (results are then one overwrite or delete away from loss), else None. Results go to
+    ``results_location`` if set, else beside the recordings in the source's bucket. A
+    server that cannot be asked gives no warning: the batch reports that itself."""
+    location = settings.results_location or source
+    if not location.startswith("s3://"):
+        return None
+    bucket = location.removeprefix("s3://").partition("/")[0]
+    try:
+        status = S3Store.from_settings(settings, bucket).versioning()
+    except StorageError:
+        return None
+    if status == "Enabled":
+        return None
+    return (
+        f"the results bucket s3://{bucket} has versioning {status.lower()}: an overwritten or "
+        f"deleted result cannot be recovered. Switch it on: mc version enable ALIAS/{bucket} "
+        f"(or aws s3api put-bucket-versioning --bucket {bucket} --versioning-configuration "
+        "Status=Enabled); see docs/operations.md"
+    )
+
+
+__all__ = ["S3Store", "results_versioning_warning"]
