@@ -30,9 +30,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import Connection, inspect, text
-from sqlalchemy.engine import make_url
 
-from storage.database import StoreError, alembic_config, create_store_engine, migrate
+from storage.database import (
+    StoreError,
+    alembic_config,
+    create_store_engine,
+    masked_url,
+    migrate,
+    parse_store_url,
+)
 from storage.schema import Base
 
 FORMAT = "callqa-backup/1"
@@ -92,9 +98,9 @@ class RestoreReport:
 
 
 def engine_of(url: str) -> str:
-    backend = make_url(url).get_backend_name()
+    backend = parse_store_url(url).get_backend_name()
     if backend not in DUMP_SUFFIX:
-        raise BackupError(f"{safe_url(url)}: backups support SQLite and PostgreSQL stores only")
+        raise BackupError(f"{masked_url(url)}: backups support SQLite and PostgreSQL stores only")
     return backend
 
 
@@ -130,7 +136,7 @@ def backup(url: str, dest: Path, progress: Progress = _no_progress) -> Backup:
         revision=revision,
         rows=rows,
         created_at=datetime.now(UTC).isoformat(timespec="seconds"),
-        store=safe_url(url),
+        store=masked_url(url),
     )
     manifest_path = dump.with_name(dump.name.removesuffix(DUMP_SUFFIX[engine]) + MANIFEST_SUFFIX)
     manifest.write(manifest_path)
@@ -206,7 +212,7 @@ def restore(
     if found.manifest.engine != engine:
         raise BackupError(
             f"{found.manifest_path}: a {found.manifest.engine} backup cannot be restored into "
-            f"a {engine} store ({safe_url(url)})"
+            f"a {engine} store ({masked_url(url)})"
         )
     head = _head(url)
     _check_known_revision(found, url)
@@ -215,16 +221,17 @@ def restore(
     rows = _existing_rows(url)
     if rows and not force:
         raise BackupError(
-            f"{safe_url(url)} is not empty ({rows} rows); restoring would replace it: give --force"
+            f"{masked_url(url)} is not empty ({rows} rows); restoring would replace it: "
+            "give --force"
         )
-    progress(f"restoring into {safe_url(url)}")
+    progress(f"restoring into {masked_url(url)}")
     if engine == "sqlite":
         _restore_sqlite(found.dump, _sqlite_path(url))
     else:
         from storage.backup_pg import restore_postgres
 
         restore_postgres(found.dump, url)
-    report = RestoreReport(found, safe_url(url))
+    report = RestoreReport(found, masked_url(url))
     if found.manifest.revision != head:
         progress(f"migrating from {found.manifest.revision} to {head}")
         report.migrated_from = found.manifest.revision
@@ -315,7 +322,7 @@ def _existing_rows(url: str) -> int:
         with engine.connect() as connection:
             return sum(describe(connection)[1].values())
     except Exception as exc:
-        raise BackupError(f"cannot open the target store {safe_url(url)}: {exc}") from exc
+        raise BackupError(f"cannot open the target store {masked_url(url)}: {exc}") from exc
     finally:
         engine.dispose()
 
@@ -361,14 +368,12 @@ def write_private(path: Path, data: bytes) -> None:
 
 
 def _sqlite_path(url: str) -> Path:
-    database = make_url(url).database
+    database = parse_store_url(url).database
     if not database or database == ":memory:":
-        raise BackupError(f"{url}: an in-memory SQLite store cannot be backed up or restored")
+        raise BackupError(
+            f"{masked_url(url)}: an in-memory SQLite store cannot be backed up or restored"
+        )
     return Path(database)
-
-
-def safe_url(url: str) -> str:
-    return make_url(url).render_as_string(hide_password=True)
 
 
 __all__ = [

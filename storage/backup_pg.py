@@ -13,8 +13,8 @@ from typing import Any
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import URL, make_url
 
-from storage.backup import BackupError, Progress, describe, safe_url, write_private
-from storage.database import create_store_engine
+from storage.backup import BackupError, Progress, describe, write_private
+from storage.database import create_store_engine, masked_url
 from storage.schema import Base
 
 
@@ -31,7 +31,7 @@ def backup_postgres(
                 snapshot = connection.scalar(text("SELECT pg_export_snapshot()"))
                 progress("counting rows")
                 revision, rows = describe(connection)
-                progress(f"pg_dump of {safe_url(url)}")
+                progress(f"pg_dump of {masked_url(url)}")
                 _run_pg(
                     "pg_dump",
                     [
@@ -47,7 +47,7 @@ def backup_postgres(
     except BackupError:
         raise
     except Exception as exc:
-        raise BackupError(f"cannot back up {safe_url(url)}: {exc}") from exc
+        raise BackupError(f"cannot back up {masked_url(url)}: {exc}") from exc
     finally:
         engine.dispose()
     os.chmod(target, 0o600)
@@ -98,7 +98,7 @@ def pg_binary(name: str) -> str:
 
 def _pg_database(url: URL) -> str:
     if not url.database:
-        raise BackupError(f"{safe_url(str(url))}: the PostgreSQL URL names no database")
+        raise BackupError(f"{masked_url(str(url))}: the PostgreSQL URL names no database")
     return url.database
 
 
@@ -121,6 +121,6 @@ def _run_pg(tool: str, args: list[str], url: str) -> None:
     )
     if result.returncode != 0:
         raise BackupError(
-            f"{tool} on {safe_url(url)} failed ({result.returncode}): "
+            f"{tool} on {masked_url(url)} failed ({result.returncode}): "
             f"{(result.stderr or result.stdout).strip()[-1500:]}"
         )

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -29,15 +29,20 @@ class StoreError(CallqaError):
     """The scorecard store cannot be opened or is not at the expected schema."""
 
 
-def create_store_engine(url: str) -> Engine:
-    """An engine for the store at ``url``; SQLite gets WAL and foreign keys switched on."""
+def parse_store_url(url: str) -> URL:
+    """``url`` parsed; a ``StoreError`` showing it masked when it is not a database URL."""
     try:
-        parsed = make_url(url)
+        return make_url(url)
     except ArgumentError as exc:
         raise StoreError(
             f"{masked_url(url)!r} is not a database URL (expected sqlite:///FILE or "
             "postgresql://USER:PASSWORD@HOST/DB)"
         ) from exc
+
+
+def create_store_engine(url: str) -> Engine:
+    """An engine for the store at ``url``; SQLite gets WAL and foreign keys switched on."""
+    parsed = parse_store_url(url)
     try:
         if parsed.drivername.startswith("sqlite"):
             if parsed.database and parsed.database != ":memory:":

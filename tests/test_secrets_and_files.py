@@ -46,12 +46,14 @@ def test_users_list_never_prints_the_store_password(kind, tmp_path):
 
 
 @pytest.mark.parametrize("kind", ["unreachable", "not a URL"])
-def test_process_and_report_never_print_the_store_password(kind, tmp_path):
+def test_commands_never_print_the_store_password(kind, tmp_path):
     recordings = tmp_path / "recordings"
     recordings.mkdir()
     for args in (
         ("process", str(recordings), "--store", BAD_URLS[kind]),
         ("report", "--quarter", "2026Q3", "--store", BAD_URLS[kind]),
+        ("backup", str(tmp_path / "backup"), "--store", BAD_URLS[kind]),
+        ("retention", "--dry-run", "--store", BAD_URLS[kind]),
     ):
         result = run(*args, cwd=tmp_path)
         output = result.stdout + result.stderr
