@@ -50,18 +50,33 @@ class Provenance:
         return f"{self.rule_pack}|{self.policy}"
 
 
+# Quarantined for what the recorder can correct beside the audio (its .meta.json): the
+# recording's version (its audio) stays the same when the metadata is fixed, so these are
+# checked again on every run. The check reads metadata only, before any decoding.
+RECHECKED_REASONS = ("bad_metadata", "duplicate_call_id")
+
+
+def rechecked(problem: str | None) -> bool:
+    """A quarantine problem (``<reason>: ...``) that every run looks at again."""
+    return bool(problem) and str(problem).partition(":")[0] in RECHECKED_REASONS
+
+
 def worker_identity(run: str | None = None) -> str:
     """host:pid:run: enough to tell whether the holder of a claim is still alive."""
     return f"{socket.gethostname()}:{os.getpid()}:{run or uuid.uuid4().hex[:8]}"
 
 
-def decide(row: ProcessedRecording | None, provenance: Provenance, lease: timedelta) -> Action:
+def decide(
+    row: ProcessedRecording | None, provenance: Provenance, lease: timedelta, me: str | None = None
+) -> Action:
     if row is None:
         return Action.PROCESS
-    if row.status == "claimed" and not _abandoned(row, lease):
+    # Our own claim is a retry's: the failed attempt could not release it (the store was
+    # down), and its holder, this process, is alive; without this it would wait a lease.
+    if row.status == "claimed" and row.claimed_by != me and not _abandoned(row, lease):
         return Action.BUSY
     if row.status == "quarantined":
-        return Action.QUARANTINED
+        return Action.PROCESS if rechecked(row.problem) else Action.QUARANTINED
     if row.transcribed_with != provenance.models or not row.transcript_key:
         return Action.PROCESS
     if row.status == "done" and row.analysed_with == provenance.analysed_with:
@@ -85,7 +100,7 @@ def claim(
     workers racing for one recording: exactly one gets PROCESS/REANALYSE, the other BUSY.
     """
     row = session.get(ProcessedRecording, (source, version))
-    action = decide(row, provenance, lease)
+    action = decide(row, provenance, lease, me)
     if action in (Action.SKIP, Action.QUARANTINED, Action.BUSY):
         return action, row
     now = utcnow()
@@ -119,6 +134,24 @@ def claim(
     ).rowcount
     # The UPDATE leaves ``row`` in the session as it was read: the row before our claim.
     return (action, row) if won == 1 else (Action.BUSY, None)
+
+
+def hold(session: Session, source: str, version: str, me: str) -> bool:
+    """Confirms, at the start of the transaction that stores the call, that the claim is
+    still ours (False: it was taken over). Being a write, it also takes SQLite's write
+    lock first, so the call id chosen in the same transaction stays free until commit."""
+    held = session.execute(  # type: ignore[attr-defined]
+        update(ProcessedRecording)
+        .where(
+            ProcessedRecording.source == source,
+            ProcessedRecording.version == version,
+            ProcessedRecording.status == "claimed",
+            ProcessedRecording.claimed_by == me,
+        )
+        .values(claimed_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    return held == 1
 
 
 def finish(
@@ -202,11 +235,14 @@ def _same(column: Any, value: str | None) -> Any:
 
 
 __all__ = [
+    "RECHECKED_REASONS",
     "Action",
     "Provenance",
     "claim",
     "decide",
     "finish",
+    "hold",
+    "rechecked",
     "release",
     "worker_identity",
 ]

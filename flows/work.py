@@ -7,26 +7,26 @@ pack, the policy and the connections.
 
 from __future__ import annotations
 
-import tempfile
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any, Literal
 
 from callqa.config import Settings
 from callqa.errors import AudioError, CallqaError
 from flows import ledger
 from flows.ledger import Action, Provenance
+from flows.storing import Analysed, LostClaim, analysis_metadata, redacted_audio, store_analysed
 from pipeline.progress import ProgressHook, no_progress
+from storage.call_identity import CallIdTaken
+from storage.call_metadata import CallMetadataError
 from storage.database import Store
-from storage.objects import ObjectStore, StoredObject
+from storage.objects import ObjectRefused, ObjectStore, StoredObject
 
 if TYPE_CHECKING:
-    from pipeline.analysis import CallAnalysis
     from pipeline.analyze import Analyser
-    from pipeline.transcript import Transcript
     from storage.call_metadata import CallMetadata
 
 Status = Literal["processed", "reanalysed", "skipped", "quarantined", "busy", "failed"]
@@ -51,6 +51,17 @@ class RecordingProblem(CallqaError):
     """The recording (or its metadata) is bad: quarantine it, go on with the batch."""
 
 
+# What is wrong with the recording itself (retrying cannot help): quarantined with the
+# reason, and the batch goes on. Each carries a stable ``reason`` code for the record.
+BAD_RECORDING: tuple[type[CallqaError], ...] = (
+    AudioError,  # empty, not audio, corrupt, too long, no speech...
+    RecordingProblem,
+    CallMetadataError,  # bad_metadata: a malformed or mistyped .meta.json
+    ObjectRefused,  # symlink, special_file: never read, never copied
+    CallIdTaken,  # duplicate_call_id: the metadata names another recording's call id
+)
+
+
 @dataclass
 class CallWorker:
     """Everything processing needs, loaded once per worker process."""
@@ -68,6 +79,7 @@ class CallWorker:
     _transcriber: Any = None
     _analyser: Analyser | None = None
     _provenance: Provenance | None = None
+    _pseudonym_key: bytes | None = None
 
     # --- loading, lazily: a rerun with nothing to do loads no model ------------------
     @property
@@ -146,7 +158,7 @@ class CallWorker:
                 report = self._reanalyse(obj, source_id, before.transcript_key, provenance)
             else:
                 report = self._process(obj, source_id, provenance, progress)
-        except (AudioError, RecordingProblem) as exc:
+        except BAD_RECORDING as exc:
             report = self._quarantine(obj, source_id, exc, provenance)
         except CallqaError as exc:  # storage or database trouble: the next run retries it
             self._release(source_id, obj.version, str(exc))
@@ -164,7 +176,8 @@ class CallWorker:
         from pipeline.audio import decode
         from pipeline.call import transcribe_call
 
-        meta = self._metadata(obj)
+        meta, explicit = self._metadata(obj)
+        call_id = self._call_id(obj, source_id, meta, explicit)  # a taken stated id: no work
         progress("fetch", 0.0, None)
         data = self.source.get(obj.key)
         audio = decode(data, name=source_id, max_duration=self.settings.max_duration_s)
@@ -173,17 +186,17 @@ class CallWorker:
             audio,
             self.transcriber.models,
             options,
-            call_id=meta.call_id,
+            call_id=call_id,
             progress=progress,
         )
-        redacted, analysis = self.analyser.analyse(transcript, _analysis_metadata(meta))
-        redacted_audio = _redacted_audio(audio, transcript, analysis)
-        keys = self._write_results(obj, redacted, analysis, redacted_audio)
-        self._store(obj, source_id, meta, redacted, analysis, keys, provenance)
+        redacted, analysis = self.analyser.analyse(transcript, analysis_metadata(meta))
+        stored = Analysed(obj, source_id, meta, explicit, redacted, analysis)
+        stored.redacted_audio = redacted_audio(audio, transcript, analysis)
+        call_id = store_analysed(self, stored, provenance)
         return CallReport(
             obj.key,
             "processed",
-            call_id=meta.call_id,
+            call_id=call_id,
             score=analysis.score,
             flags=analysis.flags,
             audio_s=audio.duration,
@@ -195,119 +208,74 @@ class CallWorker:
         """A new rule pack or policy: the stored (redacted) transcript is analysed again."""
         from pipeline.transcript import Transcript
 
-        meta = self._metadata(obj)
+        meta, explicit = self._metadata(obj)
         stored = Transcript.from_json(
             self.results.get(transcript_key), source=self.results.describe(transcript_key)
         )
-        redacted, analysis = self.analyser.analyse(stored, _analysis_metadata(meta))
-        keys = self._write_results(obj, redacted, analysis, None)
-        keys["transcript"] = transcript_key
-        self._store(obj, source_id, meta, redacted, analysis, keys, provenance)
+        redacted, analysis = self.analyser.analyse(stored, analysis_metadata(meta))
+        analysed = Analysed(obj, source_id, meta, explicit, redacted, analysis, transcript_key)
+        call_id = store_analysed(self, analysed, provenance)
         return CallReport(
             obj.key,
             "reanalysed",
-            call_id=meta.call_id,
+            call_id=call_id,
             score=analysis.score,
             flags=analysis.flags,
         )
 
-    def _metadata(self, obj: StoredObject) -> CallMetadata:
-        from storage.call_metadata import read_call_metadata
+    def _metadata(self, obj: StoredObject) -> tuple[CallMetadata, bool]:
+        """The recording's metadata, and whether its call id was stated (not a file name)."""
+        from storage.call_metadata import read_call_metadata_with_origin
 
-        return read_call_metadata(self.source, obj, self.settings.filename_pattern)
+        meta, origin = read_call_metadata_with_origin(
+            self.source, obj, self.settings.filename_pattern
+        )
+        return meta, origin.get("call_id") != "file name"
 
-    def _results_base(self, obj: StoredObject) -> str:
+    def _call_id(
+        self, obj: StoredObject, source_id: str, meta: CallMetadata, explicit: bool
+    ) -> str:
+        """The id the call will most likely be stored under (storing decides again, in its
+        transaction); raises ``CallIdTaken`` before any work for a stated id that is taken."""
+        from storage.call_identity import resolve_call_id
+
+        with self.store.session() as session:
+            return resolve_call_id(
+                session,
+                meta.call_id,
+                explicit=explicit,
+                source=source_id,
+                version=obj.version,
+                key=self.pseudonym_key(),
+            )
+
+    def pseudonym_key(self) -> bytes:
+        with self._lock:
+            if self._pseudonym_key is None:
+                from storage.call_identity import pseudonym_key
+
+                self._pseudonym_key = pseudonym_key(self.settings.data_dir)
+            return self._pseudonym_key
+
+    def results_base(self, obj: StoredObject) -> str:
         relative = obj.key[len(self.prefix) :] if obj.key.startswith(self.prefix) else obj.key
         return self.results_prefix + str(PurePosixPath(relative).with_suffix(""))
-
-    def _write_results(
-        self,
-        obj: StoredObject,
-        redacted: Transcript,
-        analysis: CallAnalysis,
-        redacted_audio: bytes | None,
-    ) -> dict[str, str | None]:
-        base = self._results_base(obj)
-        keys: dict[str, str | None] = {
-            "transcript": f"{base}/transcript.json",
-            "analysis": f"{base}/analysis.json",
-            "audio": f"{base}/redacted.ogg",
-        }
-        meta = {"source": obj.key, "source-version": obj.version}
-        self.results.put(
-            str(keys["transcript"]),
-            redacted.to_json().encode("utf-8"),
-            content_type="application/json",
-            metadata=meta,
-        )
-        self.results.put(
-            str(keys["analysis"]),
-            analysis.model_dump_json(indent=2).encode("utf-8"),
-            content_type="application/json",
-            metadata=meta,
-        )
-        if redacted_audio is not None:
-            self.results.put(
-                str(keys["audio"]), redacted_audio, content_type="audio/ogg", metadata=meta
-            )
-        elif not self.results.exists(str(keys["audio"])):
-            keys["audio"] = None
-        return keys
-
-    def _store(
-        self,
-        obj: StoredObject,
-        source_id: str,
-        meta: CallMetadata,
-        redacted: Transcript,
-        analysis: CallAnalysis,
-        keys: dict[str, str | None],
-        provenance: Provenance,
-    ) -> None:
-        from storage.results import CallRecord, save_call
-
-        record = CallRecord(
-            call_id=meta.call_id,
-            source=source_id,
-            source_version=obj.version,
-            models=provenance.models,
-            agent_id=meta.agent_id,
-            agent_name=meta.agent_name,
-            team_id=meta.team_id,
-            started_at=meta.started_at,
-            customer_ref=meta.customer_ref,
-            channel_layout=meta.channel_layout,
-            ring_time_s=meta.ring_time_s,
-            # full locations: the console and auditors find them without knowing the run
-            transcript_key=self._location(keys["transcript"]),
-            analysis_key=self._location(keys["analysis"]),
-            redacted_audio_key=self._location(keys["audio"]),
-        )
-        with self.store.session() as session:
-            save_call(session, record, redacted, analysis)
-            if not ledger.finish(
-                session,
-                source_id,
-                obj.version,
-                self.me,
-                status="done",
-                call_id=meta.call_id,
-                provenance=provenance,
-                transcript_key=keys["transcript"],
-            ):
-                raise LostClaim(f"{source_id}: another worker took this recording over")
-
-    def _location(self, key: str | None) -> str | None:
-        return self.results.describe(key) if key else None
 
     def _quarantine(
         self, obj: StoredObject, source_id: str, exc: CallqaError, provenance: Provenance
     ) -> CallReport:
         from storage.quarantine import quarantine
 
-        problem = str(exc)
+        reason = str(getattr(exc, "reason", ""))
+        problem = f"{reason}: {exc}" if reason in ledger.RECHECKED_REASONS else str(exc)
         quarantine(
-            self.source, obj, exc, prefix=self._quarantine_prefix(), source_prefix=self.prefix
+            self.source,
+            obj,
+            exc,
+            prefix=self._quarantine_prefix(),
+            source_prefix=self.prefix,
+            # a link or a pipe is never read: its reason is written, nothing is copied
+            copy_original=not isinstance(exc, ObjectRefused),
         )
         with self.store.session() as session:
             ledger.finish(
@@ -335,27 +303,6 @@ class CallWorker:
             pass  # the store is down: the claim's lease runs out instead
 
 
-class LostClaim(CallqaError):
-    """Our claim was taken over (we were presumed dead): our results are not stored."""
-
-
-def _analysis_metadata(meta: CallMetadata) -> dict[str, object]:
-    return {k: v for k, v in meta.model_dump().items() if v is not None}
-
-
-def _redacted_audio(audio: Any, transcript: Transcript, analysis: CallAnalysis) -> bytes:
-    """The recording with every redacted span beeped out, as Ogg/Opus: what the console
-    plays. The original is never served."""
-    from pipeline.audio import write_audio
-    from pipeline.redact import audio_spans, redact_audio
-
-    spans = audio_spans(transcript, analysis.redactions)
-    cleaned = redact_audio(audio, spans) if spans else audio
-    with tempfile.TemporaryDirectory(prefix="callqa-redacted-") as folder:
-        path = write_audio(Path(folder) / "redacted.ogg", cleaned.samples, cleaned.sample_rate)
-        return path.read_bytes()
-
-
 def open_worker(source: str, settings: Settings, **kwargs: Any) -> CallWorker:
     """A worker for the recordings at ``source`` (``s3://bucket/prefix`` or a folder)."""
     from storage.locations import open_location, results_store
@@ -375,3 +322,5 @@ def open_worker(source: str, settings: Settings, **kwargs: Any) -> CallWorker:
 
 
 EventHook = Callable[[CallReport], None]
+_analysis_metadata = analysis_metadata  # the name bench/bench_flows.py imports
+__all__ = ["BAD_RECORDING", "CallReport", "CallWorker", "LostClaim", "open_worker"]

@@ -20,7 +20,7 @@ from functools import lru_cache
 from pathlib import PurePosixPath
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from callqa.errors import ConfigError
 from storage.objects import ObjectNotFound, ObjectStore, StorageError, StoredObject
@@ -34,8 +34,15 @@ _COMPACT_TIME = re.compile(
 )
 
 
+_MAX_CALL_ID = 128  # calls.id is String(128)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
 class CallMetadataError(StorageError):
-    """A recording's metadata has a value that cannot be used; names the key and field."""
+    """A recording's metadata has a value that cannot be used; names the key and field.
+    The recording is quarantined with ``reason`` ``bad_metadata``."""
+
+    reason = "bad_metadata"
 
 
 class CallMetadata(BaseModel):
@@ -43,12 +50,14 @@ class CallMetadata(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="ignore", coerce_numbers_to_str=True)
 
+    # lengths as the store's columns hold them: a longer value is bad metadata, not a
+    # database error that fails the call
     call_id: str
-    agent_id: str | None = None
-    team_id: str | None = None
-    agent_name: str | None = None
+    agent_id: str | None = Field(None, max_length=64)
+    team_id: str | None = Field(None, max_length=64)
+    agent_name: str | None = Field(None, max_length=200)
     started_at: datetime | None = None
-    customer_ref: str | None = None
+    customer_ref: str | None = Field(None, max_length=512)
     channel_layout: Literal["stereo", "mono"] | None = None
     agent_channel: Literal["left", "right"] | None = None
     ring_time_s: float | None = None
@@ -96,6 +105,15 @@ def read_call_metadata(
     ``obj.metadata`` is used as given; pass an object from ``store.stat`` (listings leave
     metadata empty).
     """
+    return read_call_metadata_with_origin(store, obj, pattern)[0]
+
+
+def read_call_metadata_with_origin(
+    store: ObjectStore, obj: StoredObject, pattern: str | None = None
+) -> tuple[CallMetadata, dict[str, str]]:
+    """``read_call_metadata`` and where each value came from: ``file name``, ``object
+    metadata`` or ``sidecar <location>``. A call id the recorder stated (not the file
+    name) must fit the store: at most 128 characters, no '/' and no control characters."""
     where = store.describe(obj.key)
     sidecar_key = sidecar_key_for(obj.key)
     sources = (
@@ -110,14 +128,24 @@ def read_call_metadata(
             if value is None or (isinstance(value, str) and not value.strip()):
                 continue
             values[name], origin[name] = value, label
+    if origin["call_id"] != "file name":
+        _check_stated_call_id(where, str(values["call_id"]), origin["call_id"])
     try:
-        return CallMetadata.model_validate(values)
+        return CallMetadata.model_validate(values), origin
     except ValidationError as exc:
         problems = "; ".join(
             f"{_field(e)}={values.get(_field(e))!r} from {origin.get(_field(e), '?')}: {e['msg']}"
             for e in exc.errors()
         )
         raise CallMetadataError(f"{where}: bad call metadata: {problems}") from None
+
+
+def _check_stated_call_id(where: str, call_id: str, origin: str) -> None:
+    if len(call_id) > _MAX_CALL_ID or "/" in call_id or _CONTROL.search(call_id):
+        raise CallMetadataError(
+            f"{where}: bad call metadata: call_id={call_id!r} from {origin}: a call id has at "
+            f"most {_MAX_CALL_ID} characters, no '/' and no control characters"
+        )
 
 
 def sidecar_key_for(key: str) -> str:
@@ -178,5 +206,6 @@ __all__ = [
     "CallMetadataError",
     "parse_time",
     "read_call_metadata",
+    "read_call_metadata_with_origin",
     "sidecar_key_for",
 ]

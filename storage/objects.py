@@ -7,6 +7,7 @@ Errors::
     CallqaError
     └── StorageError                access is denied, a name is invalid, ...
         ├── ObjectNotFound          no object at that key (or no such bucket)
+        ├── ObjectRefused           there is one, but the store will not read it (a link)
         ├── StorageUnavailable      the store cannot be reached right now: retry later
         └── CallMetadataError       (storage.call_metadata) a recording's metadata is bad
 
@@ -36,6 +37,18 @@ class StorageUnavailable(StorageError):
 
 class ObjectNotFound(StorageError):
     """No object at that key (or no such bucket)."""
+
+
+class ObjectRefused(StorageError):
+    """Something is at that key, but the store will not read it: a symbolic link (it could
+    lead outside the store's root: a folder store never reads outside it) or a special file
+    (a pipe or a device, whose reading can block or never end). ``reason`` is a stable code
+    (``symlink``, ``special_file``) for quarantine records; the object is never copied."""
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.problem = message
 
 
 @dataclass(frozen=True)
@@ -132,6 +145,7 @@ def check_key(key: str, where: str) -> str:
 
 __all__ = [
     "ObjectNotFound",
+    "ObjectRefused",
     "ObjectStore",
     "StorageError",
     "StorageUnavailable",

@@ -7,6 +7,7 @@ recording again overwrites the copy and its reason, so a retried task does no ha
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import UTC, datetime
 from typing import Any
@@ -24,6 +25,7 @@ def quarantine(
     *,
     prefix: str,
     source_prefix: str = "",
+    copy_original: bool = True,
 ) -> str:
     """Copy ``obj`` to ``<prefix><key less source_prefix>`` and write ``.reason.json``
     beside the copy; returns the key of the copy.
@@ -39,7 +41,8 @@ def quarantine(
     prefix = prefix if prefix.endswith("/") else prefix + "/"
     relative = obj.key[len(source_prefix) :] if obj.key.startswith(source_prefix) else obj.key
     copy_key = prefix + relative
-    store.copy(obj.key, copy_key)
+    if copy_original:  # False for what must not be read (a link): only the reason is kept
+        store.copy(obj.key, copy_key)
     record = {
         "source": store.describe(obj.key),
         "key": obj.key,
@@ -48,11 +51,21 @@ def quarantine(
     }
     record["at"] = datetime.now(UTC).isoformat(timespec="seconds")
     store.put(
-        copy_key + REASON_SUFFIX,
+        _reason_key(copy_key),
         json.dumps(record, ensure_ascii=False, indent=2).encode("utf-8"),
         content_type="application/json",
     )
     return copy_key
+
+
+def _reason_key(copy_key: str) -> str:
+    """``<copy>.reason.json``; a hashed name where that would pass a file system's 255-byte
+    limit on one name (the record names the recording's key inside)."""
+    folder, _, name = copy_key.rpartition("/")
+    if len((name + REASON_SUFFIX).encode("utf-8")) <= 255:
+        return copy_key + REASON_SUFFIX
+    digest = hashlib.sha256(name.encode("utf-8")).hexdigest()[:40]
+    return f"{folder}/{digest}{REASON_SUFFIX}" if folder else digest + REASON_SUFFIX
 
 
 def _problem_and_reason(reason: dict[str, Any] | BaseException | str) -> dict[str, Any]:

@@ -55,8 +55,18 @@ def save_call(
     """Writes (or replaces) the call's rows. Only the redacted transcript is ever stored.
 
     QA reviews of an earlier analysis are kept (they are history) but no longer override
-    the new outcomes: the reviewer judged the old ones.
+    the new outcomes: the reviewer judged the old ones. Only the same recording (its
+    ``source``) replaces a call: another recording's rows under a taken id raise
+    ``CallIdTaken`` (``storage.call_identity`` picks ids that avoid it).
     """
+    stored = session.get(Call, record.call_id)
+    if stored is not None and stored.source != record.source:
+        from storage.call_identity import CallIdTaken
+
+        raise CallIdTaken(
+            f"{record.source}: call id {record.call_id!r} belongs to another recording "
+            f"({stored.source}); a call is never overwritten by another recording's"
+        )
     _ensure_agent(session, record.agent_id, record.agent_name, record.team_id)
     session.execute(delete(Turn).where(Turn.call_id == record.call_id))
     session.execute(delete(RuleOutcome).where(RuleOutcome.call_id == record.call_id))

@@ -1,0 +1,175 @@
+"""Storing one analysed recording: its results beside it, its rows in the scorecard store
+and its ledger row done, in one transaction, under a call id that is its own.
+
+The id is decided again inside the storing transaction (``storage.call_identity``), after
+the ledger row that says the claim is still ours has been touched: on SQLite that write
+takes the store's write lock, so no other worker can take the same id before we commit; on
+PostgreSQL two workers that pick one id at once collide on the calls' primary key, and the
+loser decides again (it then sees the winner's call and takes a distinct id).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.exc import IntegrityError
+
+from callqa.errors import CallqaError
+from flows import ledger
+from flows.ledger import Provenance
+from storage.objects import StoredObject
+
+if TYPE_CHECKING:
+    from flows.work import CallWorker
+    from pipeline.analysis import CallAnalysis
+    from pipeline.transcript import Transcript
+    from storage.call_metadata import CallMetadata
+
+
+class LostClaim(CallqaError):
+    """Our claim was taken over (we were presumed dead): our results are not stored."""
+
+
+@dataclass
+class Analysed:
+    """One recording, analysed, waiting to be stored."""
+
+    obj: StoredObject
+    source_id: str
+    meta: CallMetadata
+    explicit_id: bool  # the recorder stated the call id (not taken from the file name)
+    redacted: Transcript
+    analysis: CallAnalysis
+    transcript_key: str | None = None  # a re-analysis keeps the stored transcript
+    redacted_audio: bytes | None = None
+
+
+def store_analysed(worker: CallWorker, item: Analysed, provenance: Provenance) -> str:
+    """Writes the results and stores the call; returns the id it was stored under."""
+    written = _write_results(worker, item)
+    for attempt in (1, 2):
+        try:
+            with worker.store.session() as session:
+                return _store(worker, session, item, provenance, written)
+        except IntegrityError:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _store(
+    worker: CallWorker,
+    session: Any,
+    item: Analysed,
+    provenance: Provenance,
+    written: dict[str, str | None],
+) -> str:
+    from storage.call_identity import pseudonymise, resolve_call_id
+    from storage.results import CallRecord, save_call
+
+    obj, source_id = item.obj, item.source_id
+    if not ledger.hold(session, source_id, obj.version, worker.me):
+        raise LostClaim(f"{source_id}: another worker took this recording over")
+    call_id = resolve_call_id(
+        session,
+        item.meta.call_id,
+        explicit=item.explicit_id,
+        source=source_id,
+        version=obj.version,
+        key=worker.pseudonym_key(),
+    )
+    keys = written
+    if call_id != item.redacted.call_id:  # another worker took the id meanwhile
+        item.redacted = item.redacted.model_copy(update={"call_id": call_id})
+        item.analysis = item.analysis.model_copy(update={"call_id": call_id})
+        keys = _write_results(worker, item)
+    meta = item.meta
+    record = CallRecord(
+        call_id=call_id,
+        source=source_id,
+        source_version=obj.version,
+        models=provenance.models,
+        agent_id=meta.agent_id,
+        agent_name=meta.agent_name,
+        team_id=meta.team_id,
+        started_at=meta.started_at,
+        customer_ref=pseudonymise(meta.customer_ref, worker.pseudonym_key()),
+        channel_layout=meta.channel_layout,
+        ring_time_s=meta.ring_time_s,
+        # full locations: the console and auditors find them without knowing the run
+        transcript_key=_location(worker, keys["transcript"]),
+        analysis_key=_location(worker, keys["analysis"]),
+        redacted_audio_key=_location(worker, keys["audio"]),
+    )
+    save_call(session, record, item.redacted, item.analysis)
+    if not ledger.finish(
+        session,
+        source_id,
+        obj.version,
+        worker.me,
+        status="done",
+        call_id=call_id,
+        provenance=provenance,
+        transcript_key=keys["transcript"],
+    ):
+        raise LostClaim(f"{source_id}: another worker took this recording over")
+    return call_id
+
+
+def _write_results(worker: CallWorker, item: Analysed) -> dict[str, str | None]:
+    base = worker.results_base(item.obj)
+    keys: dict[str, str | None] = {
+        "transcript": f"{base}/transcript.json",
+        "analysis": f"{base}/analysis.json",
+        "audio": f"{base}/redacted.ogg",
+    }
+    results = worker.results
+    meta = {"source": item.obj.key, "source-version": item.obj.version}
+    results.put(
+        str(keys["transcript"]),
+        item.redacted.to_json().encode("utf-8"),
+        content_type="application/json",
+        metadata=meta,
+    )
+    results.put(
+        str(keys["analysis"]),
+        item.analysis.model_dump_json(indent=2).encode("utf-8"),
+        content_type="application/json",
+        metadata=meta,
+    )
+    if item.redacted_audio is not None:
+        results.put(
+            str(keys["audio"]), item.redacted_audio, content_type="audio/ogg", metadata=meta
+        )
+    elif not results.exists(str(keys["audio"])):
+        keys["audio"] = None
+    if item.transcript_key:
+        keys["transcript"] = item.transcript_key
+    return keys
+
+
+def _location(worker: CallWorker, key: str | None) -> str | None:
+    return worker.results.describe(key) if key else None
+
+
+def analysis_metadata(meta: CallMetadata) -> dict[str, object]:
+    return {k: v for k, v in meta.model_dump().items() if v is not None}
+
+
+def redacted_audio(audio: Any, transcript: Transcript, analysis: CallAnalysis) -> bytes:
+    """The recording with every redacted span beeped out, as Ogg/Opus: what the console
+    plays. The original is never served."""
+    from pipeline.audio import write_audio
+    from pipeline.redact import audio_spans, redact_audio
+
+    spans = audio_spans(transcript, analysis.redactions)
+    cleaned = redact_audio(audio, spans) if spans else audio
+    with tempfile.TemporaryDirectory(prefix="callqa-redacted-") as folder:
+        path = write_audio(Path(folder) / "redacted.ogg", cleaned.samples, cleaned.sample_rate)
+        return path.read_bytes()
+
+
+__all__ = ["Analysed", "LostClaim", "analysis_metadata", "redacted_audio", "store_analysed"]
