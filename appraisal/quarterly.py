@@ -36,6 +36,7 @@ def roll_up(months: list[AgentScorecard], policy: Policy) -> dict[str, Any]:
         "weighting": "each month's scores weighted by the calls taken in that month",
         "months": {
             m.period: {
+                "team_id": m.team_id,
                 "calls": m.calls,
                 "business": m.business,
                 "service": m.service,

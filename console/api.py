@@ -299,7 +299,7 @@ def get_scorecards(
             "period": view.period,
             "periods": view.periods,
             "quarters": view.quarters,
-            "scorecards": [scorecard_views.scorecard_json(c) for c, _ in view.cards],
+            "scorecards": [scorecard_views.scorecard_json(c, ctx) for c, _ in view.cards],
             "team_ranking": [r.__dict__ for r in view.ranking],
             "below_standard": [c.agent_id for c, _ in view.below_standard],
             "streaks": [
@@ -326,8 +326,8 @@ def get_agent_scorecards(request: Request, agent_id: str) -> dict[str, Any]:
             "agent_id": view.agent.id,
             "name": view.agent.name,
             "team_id": view.agent.team_id,
-            "months": [scorecard_views.scorecard_json(c) for c in view.months],
-            "quarters": [scorecard_views.scorecard_json(c) for c in view.quarters],
+            "months": [scorecard_views.scorecard_json(c, ctx) for c in view.months],
+            "quarters": [scorecard_views.scorecard_json(c, ctx) for c in view.quarters],
         }
 
 

@@ -110,7 +110,22 @@ def agent_scorecards(ctx: Ctx, agent_id: str) -> AgentView:
     )
 
 
-def scorecard_json(card: AgentScorecard) -> dict[str, Any]:
+def scorecard_json(card: AgentScorecard, ctx: Ctx) -> dict[str, Any]:
+    """A scorecard as the API shows it to the viewer. A quarter lists its months; a month the
+    agent spent in a team the viewer may not see is left out of that list (the quarter's
+    totals stay: the quarter belongs to the team of most of its calls)."""
+    details = card.details
+    months = details.get("months") if isinstance(details, dict) else None
+    if isinstance(months, dict):
+        scope = scope_of(ctx.who)
+        shown = {
+            period: month
+            for period, month in months.items()
+            if "team_id" not in month
+            or scope.agent_id is not None  # the agent's own quarter, every month of it
+            or scope.allows_team(month["team_id"] or card.team_id)
+        }
+        details = {**details, "months": shown}
     return {
         "agent_id": card.agent_id,
         "team_id": card.team_id,
@@ -123,5 +138,5 @@ def scorecard_json(card: AgentScorecard) -> dict[str, Any]:
         "total": card.total,
         "meets_standard": card.meets_standard,
         "rank": card.rank,
-        "details": card.details,
+        "details": details,
     }

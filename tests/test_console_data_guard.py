@@ -572,3 +572,35 @@ def test_transfer_scoping_audit_and_bounds_on_postgresql(tmp_path_factory, pg_cl
     admin = signed_in("admin")
     assert admin.get("/audit", params={"page": HUGE}).status_code == 200
     assert admin.get("/api/audit", params={"page": HUGE}).json()["entries"]
+
+
+def test_a_quarter_shows_a_viewer_only_the_months_spent_in_their_team():
+    """An agent who moved mid-quarter: the quarter belongs to the team of most of its calls,
+    but its month-by-month list must not show that team's supervisor the month spent in the
+    other team."""
+    from console.permissions import Principal
+    from console.scorecard_views import scorecard_json
+    from console.services import Ctx
+    from storage.schema import AgentScorecard
+
+    months = {
+        "2026-07": {"team_id": "t-loans", "calls": 3, "total": 71.0},
+        "2026-08": {"team_id": "t-cards", "calls": 9, "total": 88.0},
+        "2026-09": {"team_id": "t-cards", "calls": 8, "total": 90.0},
+    }
+    quarter = AgentScorecard(
+        agent_id=MOVER,
+        period="2026Q3",
+        kind="quarter",
+        team_id="t-cards",
+        details={"kind": "quarter", "months": months},
+    )
+
+    def shown(principal: Principal) -> list[str]:
+        ctx = Ctx(session=None, who=principal, policy=None, rule_titles={}, client=None, cache=None)
+        return sorted(scorecard_json(quarter, ctx)["details"]["months"])
+
+    assert shown(Principal("sup", "supervisor", team_id="t-cards")) == ["2026-08", "2026-09"]
+    assert shown(Principal("sup2", "supervisor", team_id="t-loans")) == ["2026-07"]
+    assert shown(Principal("qa", "qa_lead")) == ["2026-07", "2026-08", "2026-09"]
+    assert shown(Principal("sun", "agent", agent_id=MOVER)) == ["2026-07", "2026-08", "2026-09"]
