@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from callqa.errors import ConfigError
+from core.errors import ConfigError
 
 _MONTH = re.compile(r"(\d{4})-(\d{2})")
 _QUARTER = re.compile(r"(\d{4})Q([1-4])")

@@ -29,7 +29,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from callqa.errors import CallqaError
+from core.errors import CallqaError
 from storage.schema import Call, Survey
 
 SATISFIED_FROM_RATING = 4  # a 1-5 rating of 4 or 5 counts as satisfied

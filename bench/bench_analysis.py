@@ -24,10 +24,10 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
 
-    from callqa.config import load_settings
-    from callqa.runner import Transcriber
+    from core.config import load_settings
     from models.cache import cache_dir
     from pipeline.analyze import load_analyser
+    from pipeline.transcriber import Transcriber
     from synth.calls import build_call, write_call
     from synth.scripts import long_call
 

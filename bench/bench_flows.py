@@ -204,7 +204,7 @@ class Overhead:
 
 
 def _settings(data_dir: Path, **overrides: Any) -> Any:
-    from callqa.config import load_settings
+    from core.config import load_settings
 
     return load_settings(data_dir=data_dir, **overrides)
 
@@ -225,6 +225,7 @@ def bare_pipeline(worker: Any, paths: Sequence[Path]) -> float:
     from flows.work import _analysis_metadata
     from pipeline.audio import decode
     from pipeline.call import transcribe_call
+    from pipeline.configured import call_options
     from storage.call_metadata import CallMetadata
 
     settings, models, analyser = worker.settings, worker.transcriber.models, worker.analyser
@@ -235,7 +236,7 @@ def bare_pipeline(worker: Any, paths: Sequence[Path]) -> float:
         meta = CallMetadata(call_id=path.stem, **sidecar)
         start = time.perf_counter()
         audio = decode(data, name=str(path), max_duration=settings.max_duration_s)
-        options = settings.call_options(agent_channel=meta.agent_channel)
+        options = call_options(settings, agent_channel=meta.agent_channel)
         transcript = transcribe_call(audio, models, options, call_id=meta.call_id)
         analyser.analyse(transcript, _analysis_metadata(meta))
         total += time.perf_counter() - start

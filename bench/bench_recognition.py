@@ -28,7 +28,7 @@ REAL = ROOT.parent / "shared" / "data" / "real"
 
 
 def _chars(text: str) -> str:
-    from pipeline.textnorm import to_simplified
+    from core.textnorm import to_simplified
 
     return re.sub(r"[\s\W_]+", "", to_simplified(text))
 

@@ -96,13 +96,14 @@ class StageClock:
 def measure(path: Path, repeats: int, language: str, baseline: bool) -> dict[str, object]:
     from faster_whisper import decode_audio
 
-    from callqa.config import load_settings
-    from callqa.runner import Transcriber
+    from core.config import load_settings
     from pipeline.audio import decode
+    from pipeline.configured import call_options
+    from pipeline.transcriber import Transcriber
 
     settings = load_settings(language=language)
     transcriber = Transcriber(settings)
-    options = settings.call_options().transcribe
+    options = call_options(settings).transcribe
     kwargs = options.whisper_kwargs()
     audio = decode(path)
     stereo_like = audio.channels == 2

@@ -7,7 +7,8 @@ The product is split by where the audio goes::
     rules/    the bank's script rules, as data           -> rule results
     flows/    Prefect orchestration of the above
     models/   every model: where its files are, loaded once
-    callqa/   the command line, configuration, errors
+    core/     what every layer shares: errors, transcript and analysis types, settings
+    callqa/   the command line: the top floor, which nothing imports
 
 Importing this package is cheap: nothing heavy is imported until used.
 """

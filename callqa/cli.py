@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 import typer
 from rich.console import Console
 
-from callqa.errors import CallqaError
+from core.errors import CallqaError
 
 app = typer.Typer(
     help="Speech-analytics quality monitoring for a bank's remote-agent centre.",
@@ -44,9 +44,9 @@ def transcribe(
     config: ConfigOption = None,
 ) -> None:
     """Turn call recordings into speaker-attributed transcripts (who said what, when)."""
-    from callqa.config import load_settings
     from callqa.console import BatchProgress, print_transcript
-    from callqa.runner import Outcome, Transcriber, transcribe_files
+    from core.config import load_settings
+    from pipeline.transcriber import Outcome, Transcriber, transcribe_files
 
     out_console = Console(stderr=as_json)
     err_console = Console(stderr=True)

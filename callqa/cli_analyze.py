@@ -12,11 +12,11 @@ from rich.console import Console
 from rich.status import Status
 from rich.table import Table
 
-from callqa.errors import CallqaError
+from core.errors import CallqaError
 
 if TYPE_CHECKING:
-    from pipeline.analysis import CallAnalysis
-    from pipeline.transcript import Transcript
+    from core.analysis import CallAnalysis
+    from core.transcript import Transcript
 
 PackOption = Annotated[
     Optional[Path],  # noqa: UP045 - typer needs Optional on 3.11
@@ -60,8 +60,8 @@ def analyze(
     ] = None,
 ) -> None:
     """Check one call: script rules with evidence, sentiment, service metrics, score, flags."""
-    from callqa.runner import read_metadata
     from pipeline.analyze import load_analyser
+    from pipeline.transcriber import read_metadata
 
     err = Console(stderr=True)
     try:
@@ -90,13 +90,13 @@ def analyze(
 
 
 def _transcript_of(file: Path, rules: Path | None, config: Path | None, err: Console) -> Transcript:
-    from pipeline.transcript import Transcript
+    from core.transcript import Transcript
 
     if file.suffix.lower() == ".json":
         return Transcript.read(file)
-    from callqa.config import load_settings
     from callqa.console import BatchProgress
-    from callqa.runner import Transcriber
+    from core.config import load_settings
+    from pipeline.transcriber import Transcriber
 
     settings = load_settings(config)
     if rules is not None:  # the pack being judged is the one whose phrases may be hotwords
@@ -170,8 +170,8 @@ def evaluate_set(
 ) -> None:
     """Per-rule accuracy, precision and recall of failed outcomes, the share sent to
     review (and redaction, sentiment) on a labelled set, from the text and the audio."""
-    from callqa.config import load_settings
     from callqa.evaluation import evaluate_folder, recordings_of
+    from core.config import load_settings
 
     err = Console(stderr=True)
     if source == "auto":

@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from callqa.errors import CallqaError
+from core.errors import CallqaError
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -42,7 +42,7 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
 
 @contextmanager
 def _session(store: str | None, config: Path | None) -> Iterator[Session]:
-    from callqa.config import load_settings
+    from core.config import load_settings
     from storage.database import Store
 
     url = store or load_settings(config).resolved_store_url()
@@ -219,7 +219,7 @@ def report(
         parse_quarter,
         quarter_months,
     )
-    from callqa.spreadsheet import csv_text
+    from console.spreadsheet import csv_text
 
     console = Console(soft_wrap=True)
     try:

@@ -12,13 +12,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from callqa.errors import CallqaError
+from core.errors import CallqaError
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from callqa.config import Settings
     from console.audio import AudioSource
+    from core.config import Settings
     from storage.database import Store
 
 ConfigOption = Annotated[
@@ -48,7 +48,7 @@ def _fail(message: str) -> typer.Exit:
 
 
 def _settings(config: Path | None) -> Settings:
-    from callqa.config import load_settings
+    from core.config import load_settings
 
     try:
         return load_settings(config)

@@ -12,10 +12,10 @@ from rich.markup import escape  # file names and problems are text, not markup
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from callqa.errors import CallqaError
+from core.errors import CallqaError
 
 if TYPE_CHECKING:
-    from callqa.config import Settings
+    from core.config import Settings
     from flows.process import BatchSummary
 
 
@@ -45,7 +45,7 @@ def process(
     ] = None,
 ) -> None:
     """Transcribe, analyse and store every new recording at SOURCE, each exactly once."""
-    from callqa.config import load_settings
+    from core.config import load_settings
 
     console = Console()
     try:

@@ -13,7 +13,7 @@ from typing import Annotated, Optional
 import typer
 from rich.console import Console
 
-from callqa.errors import CallqaError
+from core.errors import CallqaError
 
 
 def _fail(console: Console, message: str) -> typer.Exit:
@@ -50,9 +50,9 @@ def redact_audio_command(
 ) -> None:
     """Write a copy of a recording with customer secrets (card numbers, IDs, phone numbers,
     security codes, one-time codes) bleeped or silenced."""
+    from core.transcript import Transcript
     from pipeline.audio import WRITABLE_SUFFIXES, decode, write_audio
     from pipeline.redact import audio_spans, redact_audio, redact_transcript
-    from pipeline.transcript import Transcript
 
     err = Console(stderr=True)
     if mode not in ("beep", "silence"):
@@ -67,8 +67,8 @@ def redact_audio_command(
         if transcript is not None:
             call = Transcript.read(transcript)
         else:
-            from callqa.config import load_settings
-            from callqa.runner import Transcriber
+            from core.config import load_settings
+            from pipeline.transcriber import Transcriber
 
             call = Transcriber(load_settings(config)).transcribe(recording)
         audio = decode(recording)

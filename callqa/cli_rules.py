@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from callqa.errors import RulePackError
+from core.errors import RulePackError
 
 if TYPE_CHECKING:
     from rules.pack import RulePack

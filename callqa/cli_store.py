@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from callqa.errors import CallqaError
+from core.errors import CallqaError
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -49,7 +49,7 @@ def _fail(message: str) -> typer.Exit:
 def _store_url(store: str | None, config: Path | None) -> str:
     if store:
         return store
-    from callqa.config import load_settings
+    from core.config import load_settings
 
     try:
         return load_settings(config).resolved_store_url()
@@ -182,7 +182,7 @@ def retention(
     Results, transcripts and audit rows, each by its period in the policy file; calls
     under legal hold (callqa hold add) are kept. --apply writes an audit entry per kind.
     """
-    from callqa.config import load_settings
+    from core.config import load_settings
     from rules.policy import load_policy
     from storage import retention as rules
 

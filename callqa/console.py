@@ -16,8 +16,8 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from pipeline.progress import ProgressHook
-from pipeline.transcript import Transcript
+from core.progress import ProgressHook
+from core.transcript import Transcript
 
 ROLE_STYLE = {"agent": "bold cyan", "customer": "bold yellow"}
 

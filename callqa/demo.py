@@ -22,7 +22,7 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
-from callqa.config import Settings, load_settings
+from core.config import Settings, load_settings
 
 QUARTER = "2026Q1"
 MONTHS = ("2026-01", "2026-02", "2026-03")
@@ -271,7 +271,8 @@ def print_appraisal(console: Console, settings: Settings) -> None:
 def run_demo(out: Path, config: Path | None) -> int:
     from appraisal.surveys import import_surveys
     from callqa.cli_process import print_summary, run_with_progress
-    from storage.database import Store, masked_url
+    from core.urls import masked_url
+    from storage.database import Store
 
     console = Console()
     out = out.resolve()

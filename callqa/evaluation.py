@@ -20,11 +20,11 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from callqa.errors import ConfigError
-from pipeline.transcript import Transcript
+from core.errors import ConfigError
+from core.transcript import Transcript
 
 if TYPE_CHECKING:
-    from callqa.config import Settings
+    from core.config import Settings
 
 _AUDIO_SUFFIXES = {".wav", ".flac", ".ogg", ".opus", ".mp3", ".m4a"}
 
@@ -130,8 +130,8 @@ def _transcripts(
         return lambda call_id: Transcript.read(folder / "calls" / f"{call_id}.json")
     if source != "audio":
         raise ConfigError(f"source must be 'text' or 'audio' (got {source!r})")
-    from callqa.config import load_settings
-    from callqa.runner import Transcriber
+    from core.config import load_settings
+    from pipeline.transcriber import Transcriber
 
     settings = settings or load_settings(None)
     recordings = recordings_of(folder)
@@ -165,9 +165,11 @@ def _recognition_digest(settings: Settings) -> str:
     transcriber is built with (the same ones ``callqa process`` uses)."""
     from dataclasses import asdict
 
+    from pipeline.configured import call_options, whisper_config
+
     decided = {
-        "whisper": asdict(settings.whisper_config()),
-        "call": asdict(settings.call_options()),
+        "whisper": asdict(whisper_config(settings)),
+        "call": asdict(call_options(settings)),
     }
     text = json.dumps(decided, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]

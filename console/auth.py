@@ -11,7 +11,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.orm import Session
 
-from callqa.errors import CallqaError
+from core.errors import CallqaError
 from storage.schema import Agent, Team, User
 
 ROLES = ("admin", "qa_lead", "compliance", "supervisor", "agent")

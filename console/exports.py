@@ -1,15 +1,15 @@
 """The compliance export: adherence per rule and team, agent or month as CSV or XLSX, every
-cell formula-safe (``callqa.spreadsheet``); each export is audited."""
+cell formula-safe (``console.spreadsheet``); each export is audited."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from callqa.spreadsheet import csv_bytes, xlsx_bytes
 from console import compliance_queries
 from console.compliance_queries import ComplianceFilters
 from console.permissions import BadRequest, Unavailable, require, scope_of
 from console.services import Ctx
+from console.spreadsheet import csv_bytes, xlsx_bytes
 
 EXPORT_HEADER = ("rule_id", "rule", "group_by", "group", "passed", "failed", "n/a", "adherence")
 COLUMN_WIDTHS = (24, 44, 10, 16, 9, 9, 9, 11)

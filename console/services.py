@@ -218,8 +218,8 @@ def audio_key(ctx: Ctx, call_id: str, range_header: str | None) -> str:
 
 def _reviews() -> Any:
     try:
-        import storage.reviews as reviews
-    except ImportError as exc:  # pragma: no cover - only while storage.reviews is missing
+        import appraisal.reviews as reviews
+    except ImportError as exc:  # pragma: no cover - only while appraisal.reviews is missing
         raise Unavailable("QA reviews are not available in this installation") from exc
     return reviews
 
@@ -234,7 +234,7 @@ def review(
 ) -> float:
     """Confirms, overturns or decides one rule outcome (``decided`` with ``decision``:
     how an outcome sent to review is settled); returns the call's new score (and the
-    agent's monthly scorecard is recomputed by ``storage.reviews``)."""
+    agent's monthly scorecard is recomputed by ``appraisal.reviews``)."""
     require(ctx.who, "review")
     call = _visible_call(ctx, call_id)
     _check_comment(comment)
@@ -243,7 +243,7 @@ def review(
     if verdict == "overturned" and not comment.strip():
         raise BadRequest("say why the outcome is overturned: a comment is required")
     reviews = _reviews()
-    try:  # storage.reviews writes the audit entry (qa_review) with the review itself
+    try:  # appraisal.reviews writes the audit entry (qa_review) with the review itself
         reviews.record_review(
             ctx.session,
             call.id,

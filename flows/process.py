@@ -21,7 +21,7 @@ from prefect.futures import as_completed
 from prefect.task_runners import ThreadPoolTaskRunner
 from sqlalchemy.exc import OperationalError
 
-from callqa.config import Settings, load_settings
+from core.config import Settings, load_settings
 from flows.work import CallReport, CallWorker, open_worker
 from storage.objects import StorageUnavailable
 from storage.results import utcnow

@@ -17,15 +17,15 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import IntegrityError
 
-from callqa.errors import CallqaError
+from core.errors import CallqaError
 from flows import ledger
 from flows.ledger import Provenance
 from storage.objects import StoredObject
 
 if TYPE_CHECKING:
+    from core.analysis import CallAnalysis
+    from core.transcript import Transcript
     from flows.work import CallWorker
-    from pipeline.analysis import CallAnalysis
-    from pipeline.transcript import Transcript
     from storage.call_metadata import CallMetadata
 
 

@@ -14,12 +14,12 @@ from datetime import datetime, timedelta
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any, Literal
 
-from callqa.config import Settings
-from callqa.errors import AudioError, CallqaError
+from core.config import Settings
+from core.errors import AudioError, CallqaError
+from core.progress import ProgressHook, no_progress
 from flows import ledger
 from flows.ledger import Action, Provenance
 from flows.storing import Analysed, LostClaim, analysis_metadata, redacted_audio, store_analysed
-from pipeline.progress import ProgressHook, no_progress
 from storage.call_identity import CallIdTaken
 from storage.call_metadata import CallMetadataError
 from storage.database import Store
@@ -95,7 +95,7 @@ class CallWorker:
     def transcriber(self) -> Any:
         with self._lock:
             if self._transcriber is None:
-                from callqa.runner import Transcriber
+                from pipeline.transcriber import Transcriber
 
                 self._transcriber = Transcriber(self.settings)
             return self._transcriber
@@ -106,10 +106,11 @@ class CallWorker:
         with self._lock:
             if self._provenance is None:
                 from pipeline.analyze import load_rules
+                from pipeline.configured import whisper_config
 
                 pack, policy = load_rules(self.settings.rule_pack, self.settings.policy_file)
                 self._provenance = Provenance(
-                    models=self.settings.whisper_config().label,
+                    models=whisper_config(self.settings).label,
                     rule_pack=pack.label,
                     policy=policy.label,
                 )
@@ -175,13 +176,14 @@ class CallWorker:
     ) -> CallReport:
         from pipeline.audio import decode
         from pipeline.call import transcribe_call
+        from pipeline.configured import call_options
 
         meta, explicit = self._metadata(obj)
         call_id = self._call_id(obj, source_id, meta, explicit)  # a taken stated id: no work
         progress("fetch", 0.0, None)
         data = self.source.get(obj.key)
         audio = decode(data, name=source_id, max_duration=self.settings.max_duration_s)
-        options = self.settings.call_options(agent_channel=meta.agent_channel)
+        options = call_options(self.settings, agent_channel=meta.agent_channel)
         transcript = transcribe_call(
             audio,
             self.transcriber.models,
@@ -206,7 +208,7 @@ class CallWorker:
         self, obj: StoredObject, source_id: str, transcript_key: str, provenance: Provenance
     ) -> CallReport:
         """A new rule pack or policy: the stored (redacted) transcript is analysed again."""
-        from pipeline.transcript import Transcript
+        from core.transcript import Transcript
 
         meta, explicit = self._metadata(obj)
         stored = Transcript.from_json(

@@ -31,7 +31,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from callqa.errors import ConfigError, ModelChecksumError, ModelError, ModelNotFoundError
+from core.errors import ConfigError, ModelChecksumError, ModelError, ModelNotFoundError
 from models import WAIT_POLICY_TOO_LATE as _WAIT_POLICY_TOO_LATE
 
 __all__ = [

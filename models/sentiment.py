@@ -31,11 +31,11 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, Literal
 
-from callqa.errors import ConfigError, ModelChecksumError, ModelError, ModelNotFoundError
+from core.errors import ConfigError, ModelChecksumError, ModelError, ModelNotFoundError
 from models.cache import cache_dir
 
 if TYPE_CHECKING:
-    from pipeline.progress import ProgressHook
+    from core.progress import ProgressHook
 
 __all__ = [
     "SentimentConfig",
@@ -138,8 +138,8 @@ def ensure_sentiment_model(progress: bool | ProgressHook = False) -> Path:
         return resolve_sentiment(SentimentConfig())
     except ModelNotFoundError:
         pass
+    from core.progress import no_progress
     from models.sentiment_training import rich_progress, train_sentiment_model
-    from pipeline.progress import no_progress
 
     folder = default_sentiment_dir()
     if progress is True:
@@ -290,7 +290,7 @@ class SentimentModel:
     def _prepare(self, text: str) -> str:
         text = " ".join(text.split())
         if self._to_simplified:
-            from pipeline.textnorm import to_simplified
+            from core.textnorm import to_simplified
 
             text = to_simplified(text)
         return text or " "

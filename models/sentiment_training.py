@@ -52,8 +52,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from callqa.errors import ModelNotFoundError
-from pipeline.progress import ProgressHook, no_progress
+from core.errors import ModelNotFoundError
+from core.progress import ProgressHook, no_progress
 
 if TYPE_CHECKING:
     import torch
@@ -176,7 +176,7 @@ def corpus_paths() -> dict[str, Path]:
 
 def load_corpus() -> Corpus:
     """Reads, normalises and deduplicates the corpus; sorted, so the order is stable."""
-    from pipeline.textnorm import to_simplified
+    from core.textnorm import to_simplified
 
     by_text: dict[str, set[int]] = {}
     checksums: dict[str, str] = {}
@@ -205,7 +205,7 @@ def load_corpus() -> Corpus:
 def load_dialogue(path: Path = DIALOGUE_FILE) -> list[tuple[str, str]]:
     """(text, label) of the dialogue corpus, normalised, deduplicated and sorted; a line
     whose label is unknown or that repeats with another label is an error naming it."""
-    from pipeline.textnorm import to_simplified
+    from core.textnorm import to_simplified
 
     if not path.is_file():
         raise ModelNotFoundError(f"{path}: the dialogue sentiment corpus is missing; reinstall")

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from callqa.errors import ModelChecksumError, ModelNotFoundError
+from core.errors import ModelChecksumError, ModelNotFoundError
 from models.cache import cache_dir
 
 if TYPE_CHECKING:

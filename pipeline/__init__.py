@@ -4,9 +4,9 @@ Each stage is a plain typed function between frozen data types; models are loade
 ``models`` and passed in. Importing ``pipeline`` is cheap (no model library is imported).
 """
 
+from core.progress import ProgressHook, no_progress
+from core.transcript import AudioFacts, RoleEvidence, Transcript, Turn, Word
 from pipeline.audio import Audio, decode
-from pipeline.progress import ProgressHook, no_progress
-from pipeline.transcript import AudioFacts, RoleEvidence, Transcript, Turn, Word
 
 __all__ = [
     "Audio",

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipeline.analysis import CallAnalysis
-from pipeline.transcript import Transcript
+from core.analysis import CallAnalysis
+from core.transcript import Transcript
 
 if TYPE_CHECKING:
     from models.sentiment import SentimentModel

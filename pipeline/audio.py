@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from callqa.errors import (
+from core.errors import (
     AudioNotFoundError,
     AudioTooLongError,
     CorruptAudioError,
@@ -79,7 +79,7 @@ def decode(
     """Decode a recording from a path or from bytes.
 
     ``name`` labels bytes input in errors (defaults to ``<bytes>``). Raises a subclass
-    of :class:`callqa.errors.AudioError` naming the input and the problem.
+    of :class:`core.errors.AudioError` naming the input and the problem.
     """
     import av  # heavy: imported on first use
 

@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
-from callqa.errors import NoSpeechError
+from core.errors import NoSpeechError
+from core.progress import ProgressHook, no_progress
+from core.transcript import AudioFacts, Transcript
 from pipeline.audio import Audio
-from pipeline.progress import ProgressHook, no_progress
 from pipeline.roles import RoleOptions, assign_roles, first_label
 from pipeline.transcribe import ChannelTranscript, TranscribeOptions, transcribe_channel
-from pipeline.transcript import AudioFacts, Transcript
 from pipeline.turns import LabelledTurn, SpeakerSpan, mono_turns, stereo_turns, to_turns
 
 if TYPE_CHECKING:

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from callqa.errors import ConfigError
-from pipeline.progress import ProgressHook, no_progress
+from core.errors import ConfigError
+from core.progress import ProgressHook, no_progress
 
 if TYPE_CHECKING:
     from models.diarization import DiarizationModel

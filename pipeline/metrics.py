@@ -36,7 +36,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from pipeline.transcript import Transcript, Turn
+from core.transcript import Transcript, Turn
 
 Interval = tuple[float, float]
 

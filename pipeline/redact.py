@@ -52,9 +52,9 @@ from typing import Literal, cast
 
 import numpy as np
 
-from pipeline.analysis import Redaction
+from core.analysis import Redaction
+from core.transcript import Transcript, Turn, Word
 from pipeline.audio import Audio
-from pipeline.transcript import Transcript, Turn, Word
 
 Kind = Literal["id_number", "card_number", "phone", "security_code", "otp"]
 KINDS: tuple[Kind, ...] = ("id_number", "card_number", "phone", "security_code", "otp")

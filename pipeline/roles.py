@@ -11,8 +11,8 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from pipeline.textnorm import to_simplified
-from pipeline.transcript import RoleEvidence
+from core.textnorm import to_simplified
+from core.transcript import RoleEvidence
 
 # Phrases an agent says and a customer rarely does, with weights. Matched on Simplified,
 # lower-cased text; the active rule pack's greeting/closing phrases are added to these.

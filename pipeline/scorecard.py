@@ -9,9 +9,37 @@ whatever the score.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
-from pipeline.analysis import SCORED, RuleResult
+from core.analysis import SCORED, RuleResult
 from rules.policy import Policy
+
+
+@dataclass(frozen=True)
+class RuleFacts:
+    """What a call's rule outcomes say about the call as a whole: the store keeps these
+    beside the outcomes (for the queue and §7 appraisal) and recomputes them after a review
+    from the same function, so analysis and review can never count differently."""
+
+    severity: int
+    applicable: int
+    passed: int
+    enquiry_answered: bool | None
+    forbidden_language: bool
+
+
+def rule_facts(rules: Sequence[RuleResult]) -> RuleFacts:
+    applicable = [r for r in rules if r.outcome in SCORED]
+    answers = [r.outcome for r in applicable if "answers_enquiry" in r.tags]
+    return RuleFacts(
+        severity=sum(1 for r in applicable if r.critical and r.outcome == "failed"),
+        applicable=len(applicable),
+        passed=sum(1 for r in applicable if r.outcome == "passed"),
+        enquiry_answered=any(o == "passed" for o in answers) if answers else None,
+        forbidden_language=any(
+            "language_breach" in r.tags and r.outcome == "failed" for r in rules
+        ),
+    )
 
 
 def score_call(

@@ -22,9 +22,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
-from callqa.errors import ConfigError
-from pipeline.analysis import TurnSentiment
-from pipeline.transcript import Transcript
+from core.analysis import TurnSentiment
+from core.errors import ConfigError
+from core.transcript import Transcript
 
 if TYPE_CHECKING:
     from models.sentiment import SentimentModel

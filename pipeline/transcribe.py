@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from core.progress import ProgressHook, no_progress
+from core.textnorm import Script, collapse_repeats, is_silence_hallucination, script_converter
+from core.transcript import Word
 from pipeline.audio import SAMPLE_RATE
-from pipeline.progress import ProgressHook, no_progress
-from pipeline.textnorm import Script, collapse_repeats, is_silence_hallucination, script_converter
-from pipeline.transcript import Word
 
 if TYPE_CHECKING:
     from faster_whisper import WhisperModel

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from core.transcript import Turn, Word
 from pipeline.transcribe import ChannelTranscript, Segment
-from pipeline.transcript import Turn, Word
 
 # Pieces of one speaker closer than this, with nobody else in between, form one turn.
 JOIN_GAP_S = 1.0

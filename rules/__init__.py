@@ -2,9 +2,9 @@
 
 - :func:`load_pack` / :func:`default_pack_path` / :func:`parse_pack`: read and validate a
   rule pack (YAML) into a frozen :class:`RulePack`; problems raise
-  :class:`~callqa.errors.RulePackError` naming the file, the rule id and the problem.
-- :func:`evaluate`: every rule of a pack on one :class:`~pipeline.transcript.Transcript`,
-  as :class:`~pipeline.analysis.RuleResult` (passed / failed / not_applicable, evidence,
+  :class:`~core.errors.RulePackError` naming the file, the rule id and the problem.
+- :func:`evaluate`: every rule of a pack on one :class:`~core.transcript.Transcript`,
+  as :class:`~core.analysis.RuleResult` (passed / failed / not_applicable, evidence,
   reason), in the pack's order.
 - :func:`find`: recognition-tolerant phrase search (Simplified/Traditional, homophones,
   near-homophones in pinyin) with character spans and similarity.

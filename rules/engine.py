@@ -1,5 +1,5 @@
 """Evaluate a rule pack on one transcript: every rule, in pack order, as a
-:class:`~pipeline.analysis.RuleResult` with evidence and a reason a QA lead can read.
+:class:`~core.analysis.RuleResult` with evidence and a reason a QA lead can read.
 
 How a phrase rule decides:
 
@@ -25,9 +25,9 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from callqa.errors import ConfigError
-from pipeline.analysis import Evidence, RuleResult
-from pipeline.transcript import Transcript, Turn
+from core.analysis import Evidence, RuleResult
+from core.errors import ConfigError
+from core.transcript import Transcript, Turn
 from rules.matching import Match, PhraseMatcher, TextIndex, warm_up, word_span
 from rules.pack import (
     Check,
@@ -442,6 +442,7 @@ class _Evaluator:
                 "critical": rule.critical,
                 "confidence": round(min(max(confidence, 0.0), 1.0), 3),
                 "leaning": leaning,
+                "tags": rule.tags,
             }
         )
 

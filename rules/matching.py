@@ -37,7 +37,7 @@ from typing import Any, Literal
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
-from pipeline.textnorm import to_simplified
+from core.textnorm import to_simplified
 
 MatchKind = Literal["exact", "homophone", "fuzzy", "pattern"]
 

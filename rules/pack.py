@@ -8,7 +8,7 @@ a time window, an order relative to events or earlier checks), forbids some, or 
 the answer time. ``docs``-style reference: see ``bank_remote_agent.yaml``, which uses
 every feature.
 
-Loading turns every problem into one :class:`~callqa.errors.RulePackError` naming the
+Loading turns every problem into one :class:`~core.errors.RulePackError` naming the
 file, the rule id and the problem, e.g.
 ``rules/x.yaml: rule 'greeting': time_window.first_s must be > 0 (got 0)``.
 """
@@ -34,7 +34,8 @@ from pydantic import (
     model_validator,
 )
 
-from callqa.errors import RulePackError
+from core.analysis import Tag
+from core.errors import RulePackError
 
 Speaker = Literal["agent", "customer", "any"]
 Severity = Literal["critical", "major", "minor"]
@@ -303,6 +304,11 @@ class Rule(_Model):
     )
     forbid: tuple[Check, ...] = ()
     answer_time: AnswerTime | None = None
+    tags: tuple[Tag, ...] = Field(
+        default=(),
+        description="what the outcome feeds beyond its own row: answers_enquiry (§7.1), "
+        "language_breach (§7.2)",
+    )
     signs: dict[Annotated[str, Field(pattern=_ID)], Annotated[float, Field(gt=0, le=1)]] = Field(
         default={},
         description="events that suggest the rule applies although applies_when does not"

@@ -8,7 +8,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from callqa.errors import ConfigError
+from core.errors import ConfigError
 
 DEFAULT_POLICY = Path(__file__).with_name("policy.yaml")
 

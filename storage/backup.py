@@ -31,11 +31,11 @@ from pathlib import Path
 
 from sqlalchemy import Connection, inspect, text
 
+from core.urls import masked_url
 from storage.database import (
     StoreError,
     alembic_config,
     create_store_engine,
-    masked_url,
     migrate,
     parse_store_url,
 )

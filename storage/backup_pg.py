@@ -13,8 +13,9 @@ from typing import Any
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import URL, make_url
 
+from core.urls import masked_url
 from storage.backup import BackupError, Progress, describe, write_private
-from storage.database import create_store_engine, masked_url
+from storage.database import create_store_engine
 from storage.schema import Base
 
 

@@ -4,7 +4,7 @@
    groups such as ``(?P<agent_id>A\\d+)_(?P<started_at>\\d{8}T\\d{6})``);
 2. the object's user metadata (S3 ``x-amz-meta-agent-id`` and the like; '-' reads as '_');
 3. a sidecar JSON object ``<stem>.meta.json`` beside the recording, the format
-   ``callqa.runner.read_metadata`` reads.
+   ``pipeline.transcriber.read_metadata`` reads.
 
 Unknown names are ignored in all three: buckets carry metadata for other systems too.
 Times are stored as naive UTC; a time without a zone is taken to be UTC already.
@@ -22,7 +22,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from callqa.errors import ConfigError
+from core.errors import ConfigError
 from storage.objects import ObjectNotFound, ObjectStore, StorageError, StoredObject
 
 logger = logging.getLogger(__name__)

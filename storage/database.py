@@ -9,7 +9,6 @@ created 0700, and a URL is only ever shown with its password masked (``masked_ur
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,7 +19,8 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from callqa.errors import CallqaError
+from core.errors import CallqaError
+from core.urls import masked_url
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -132,22 +132,6 @@ class Store:
 
     def close(self) -> None:
         self.engine.dispose()
-
-
-# The password of user:password@host, up to the last @ before the query: SQLAlchemy takes
-# it up to the first @, so a password with an unencoded @ would half show.
-_USERINFO_PASSWORD = re.compile(r"^((?:[\w+.-]+://)?[^:/@?]*):[^?]*@")
-
-
-def masked_url(url: str) -> str:
-    """``url`` as it may be shown in a message, a log line or a table: the password as ***,
-    also when the URL does not parse."""
-    try:
-        if make_url(url).password is None:
-            return url
-    except ArgumentError:
-        pass
-    return _USERINFO_PASSWORD.sub(r"\1:***@", url)
 
 
 def _scrubbed(message: str, url: str) -> str:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from storage.objects import ObjectStore, StorageError, StoredObject
 
 if TYPE_CHECKING:
-    from callqa.config import Settings
+    from core.config import Settings
 
 AUDIO_SUFFIXES = frozenset({".wav", ".flac", ".mp3", ".ogg", ".opus", ".m4a", ".mp4", ".webm"})
 METADATA_SUFFIX = ".meta.json"

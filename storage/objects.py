@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
-from callqa.errors import CallqaError
+from core.errors import CallqaError
 
 
 class StorageError(CallqaError):

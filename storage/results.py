@@ -16,13 +16,10 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from pipeline.analysis import SCORED, CallAnalysis
-from pipeline.transcript import Transcript
+from core.analysis import CallAnalysis
+from core.transcript import Transcript
+from pipeline.scorecard import RuleFacts, rule_facts
 from storage.schema import Agent, Call, CallScorecard, RuleOutcome, Team, Turn
-
-# Rules whose passing means the customer's enquiry got an answer (a confirmed result, or a
-# committed follow-up where it could not be answered on the call).
-ANSWER_RULES = ("result_confirmation", "followup_commitment")
 
 
 @dataclass(frozen=True)
@@ -101,17 +98,10 @@ def save_call(
     call.policy = analysis.policy or ""
     call.score = analysis.score
     call.flagged = bool(analysis.flags)
-    call.severity = sum(1 for r in analysis.rules if r.critical and r.outcome == "failed")
-    applicable = [r for r in analysis.rules if r.outcome in SCORED]
-    call.rules_applicable = len(applicable)
-    call.rules_passed = sum(1 for r in applicable if r.outcome == "passed")
-    call.enquiry_answered = _enquiry_answered(analysis)
+    apply_rule_facts(call, rule_facts(analysis.rules))
     call.reviewed = False
     call.customer_end_sentiment = _number(sentiment.get("customer_end"))
     call.agent_negative_share = _number(sentiment.get("agent_negative_share"))
-    call.forbidden_language = any(
-        r.id == "forbidden_language" and r.outcome == "failed" for r in analysis.rules
-    )
     call.answer_time_s = _number(metrics.get("first_agent_word_s"))
     call.response_latency_p90_s = _number(metrics.get("response_latency_p90_s"))
     call.metrics = metrics
@@ -144,6 +134,7 @@ def save_call(
                 confidence=rule.confidence,
                 leaning=rule.leaning,
                 critical=rule.critical,
+                tags=list(rule.tags),
                 reason=rule.reason,
                 evidence=[e.model_dump() for e in rule.evidence],
                 month=call.month,
@@ -194,14 +185,13 @@ def _add_if_missing(session: Session, row: Team | Agent) -> Any:
         return session.get(kind, row.id, populate_existing=True)
 
 
-def _enquiry_answered(analysis: CallAnalysis) -> bool | None:
-    """§7.1 enquiry answer rate: the result was confirmed or a follow-up committed to."""
-    outcomes = {
-        r.id: r.outcome for r in analysis.rules if r.id in ANSWER_RULES and r.outcome in SCORED
-    }
-    if not outcomes:
-        return None
-    return any(o == "passed" for o in outcomes.values())
+def apply_rule_facts(call: Call, facts: RuleFacts) -> None:
+    """Copies what the outcomes say about the call onto its row (see ``RuleFacts``)."""
+    call.severity = facts.severity
+    call.rules_applicable = facts.applicable
+    call.rules_passed = facts.passed
+    call.enquiry_answered = facts.enquiry_answered
+    call.forbidden_language = facts.forbidden_language
 
 
 def _turn_sentiments(sentiment: Mapping[str, object]) -> dict[int, tuple[str, float]]:

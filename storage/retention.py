@@ -33,7 +33,7 @@ from typing import Any
 from sqlalchemy import Select, String, delete, func, literal, or_, select, update
 from sqlalchemy.orm import Session
 
-from callqa.errors import CallqaError
+from core.errors import CallqaError
 from rules.policy import Retention
 from storage.results import utcnow
 from storage.schema import (

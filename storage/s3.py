@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 import urllib3
 from urllib3.exceptions import HTTPError, MaxRetryError, SSLError
 
-from callqa.errors import ConfigError
+from core.errors import ConfigError
 from storage.objects import (
     ObjectNotFound,
     StorageError,
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from minio import Minio
     from minio.sse import Sse
 
-    from callqa.config import Settings
+    from core.config import Settings
 
 T = TypeVar("T")
 

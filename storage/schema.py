@@ -168,6 +168,9 @@ class RuleOutcome(Base):
         String(16), doc="the outcome after the latest QA review, if any"
     )
     critical: Mapped[bool] = mapped_column(Boolean, default=False)
+    tags: Mapped[list[str]] = mapped_column(
+        JSON, default=list, doc="what the outcome feeds beyond its row (core.analysis.Tag)"
+    )
     reason: Mapped[str] = mapped_column(Text)
     evidence: Mapped[list[Any]] = mapped_column(JSON, default=list)
     # copied from the call so that adherence per rule, team, agent and month is one

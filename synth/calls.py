@@ -17,12 +17,12 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from callqa.errors import ConfigError
+from core.errors import ConfigError
 from pipeline.audio import write_audio
 from synth.voice import SAMPLE_RATE, speak, voiced_span
 
 if TYPE_CHECKING:
-    from pipeline.transcript import Transcript
+    from core.transcript import Transcript
 
 Speaker = Literal["agent", "customer"]
 Layout = Literal["stereo", "mono"]
@@ -87,7 +87,7 @@ class SyntheticCall:
 
     def to_transcript(self) -> Transcript:
         """The reference as a callqa transcript, to score pipeline output against."""
-        from pipeline.transcript import AudioFacts, RoleEvidence, Transcript, Turn
+        from core.transcript import AudioFacts, RoleEvidence, Transcript, Turn
 
         stereo = self.agent_channel is not None
         turns = tuple(

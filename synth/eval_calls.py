@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 import yaml
 
-from callqa.errors import ConfigError
+from core.errors import ConfigError
 from synth.calls import Line, build_call
 
 

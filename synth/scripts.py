@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from callqa.errors import ConfigError
+from core.errors import ConfigError
 from synth.calls import Line
 
 BANK = "云川银行"

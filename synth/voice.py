@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from callqa.errors import ConfigError, ModelChecksumError, ModelNotFoundError
+from core.errors import ConfigError, ModelChecksumError, ModelNotFoundError
 from models.cache import cache_dir
 
 SAMPLE_RATE = 16_000

@@ -62,8 +62,8 @@ def write_tone(path: Path, seconds: float, rate: int = 8000) -> None:
 def build_console_store(root: Path, store_url: str | None = None) -> ConsoleData:
     from appraisal import compute_month, compute_quarter
     from console.auth import create_user
+    from core.transcript import Transcript
     from pipeline.analyze import load_analyser
-    from pipeline.transcript import Transcript
     from storage.database import Store
     from storage.results import CallRecord, save_call
 

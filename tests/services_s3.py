@@ -277,7 +277,7 @@ def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
 @pytest.fixture(scope="session")
 def s3_settings(s3_server: S3Server) -> Any:
     """callqa Settings that point at the test server."""
-    from callqa.config import load_settings
+    from core.config import load_settings
 
     return load_settings(
         None,

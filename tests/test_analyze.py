@@ -8,8 +8,8 @@ import sys
 
 import pytest
 
-from callqa.errors import ConfigError
-from pipeline.analysis import CallAnalysis, Evidence, RuleResult
+from core.analysis import CallAnalysis, Evidence, RuleResult
+from core.errors import ConfigError
 from pipeline.scorecard import score_call
 from rules.policy import load_policy
 from tests.conftest import ROOT

@@ -53,7 +53,7 @@ def analyser():
 @functools.cache
 def analysed(stem: str):
     """(redacted transcript, analysis) of one evaluation call, analysed once per session."""
-    from pipeline.transcript import Transcript
+    from core.transcript import Transcript
 
     transcript = Transcript.from_json((CALLS / f"{stem}.json").read_text(encoding="utf-8"))
     return analyser().analyse(transcript)
@@ -98,7 +98,7 @@ def store_for(request, tmp_path_factory, backend: str) -> str:
 
 
 def add_reviews_and_surveys(store) -> None:
-    from storage.reviews import record_review
+    from appraisal.reviews import record_review
     from storage.schema import Survey
 
     policy = test_policy()

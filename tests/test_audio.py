@@ -8,7 +8,7 @@ import os
 import numpy as np
 import pytest
 
-from callqa.errors import (
+from core.errors import (
     AudioError,
     AudioNotFoundError,
     AudioTooLongError,

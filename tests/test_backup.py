@@ -25,10 +25,10 @@ CONSOLE = "http://127.0.0.1"
 
 def populate(root: Path, url: str | None = None) -> ConsoleData:
     """The console's store plus a QA review, an escalation and a legal hold."""
+    from appraisal.reviews import escalate, record_review
     from rules.policy import load_policy
     from storage.database import Store
     from storage.retention import add_hold
-    from storage.reviews import escalate, record_review
     from storage.schema import RuleOutcome
 
     data = build_console_store(root, url)
@@ -148,8 +148,8 @@ def test_restore_refuses_a_damaged_dump_and_names_it(tmp_path):
 
 
 def test_sqlite_backup_while_another_thread_stores_calls_is_consistent(tmp_path):
+    from core.transcript import Transcript
     from pipeline.analyze import load_analyser
-    from pipeline.transcript import Transcript
     from storage.backup import backup, check_store, find_backup, restore
     from storage.database import Store
     from storage.results import CallRecord, save_call

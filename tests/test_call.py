@@ -9,7 +9,7 @@ import jiwer
 import numpy as np
 import pytest
 
-from callqa.errors import NoSpeechError
+from core.errors import NoSpeechError
 from pipeline.audio import decode
 from pipeline.call import CallOptions, channel_layout, transcribe_call
 from pipeline.roles import RoleOptions

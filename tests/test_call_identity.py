@@ -90,8 +90,8 @@ def test_an_over_long_name_is_cut_to_the_column_with_a_distinct_tail(store):
 def test_storing_refuses_another_recordings_rows_under_a_taken_id(store):
     """The last line of defence: whatever picks the id, ``save_call`` never replaces a
     call with another recording's rows; the same recording replaces its own."""
+    from core.transcript import Transcript
     from pipeline.analyze import load_analyser
-    from pipeline.transcript import Transcript
     from storage.results import CallRecord, save_call
     from storage.schema import Call
     from tests.console_fixtures import EVAL_CALLS
@@ -135,7 +135,7 @@ def test_customer_ref_is_a_keyed_hash(tmp_path, monkeypatch):
 
 # --- end to end: real transcription, the Prefect flow, a folder and SQLite ---------------
 def _run(source: Path, tmp_path: Path):
-    from callqa.config import load_settings
+    from core.config import load_settings
     from flows.process import run_batch
 
     settings = load_settings(None, data_dir=tmp_path / "data")

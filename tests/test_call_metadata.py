@@ -8,7 +8,7 @@ from datetime import datetime
 
 import pytest
 
-from callqa.errors import ConfigError
+from core.errors import ConfigError
 from storage.call_metadata import (
     CallMetadata,
     CallMetadataError,

@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from pipeline.transcript import Transcript
+from core.transcript import Transcript
 from tests.conftest import ROOT, real
 
 CALLQA = [sys.executable, "-m", "callqa.cli"]

@@ -443,8 +443,8 @@ def test_openapi_description_needs_sign_in_and_lists_the_api(clients):
 
 
 def test_outcomes_sent_to_review_are_counted_filtered_and_decided(clients, console_data):
+    from core.transcript import Transcript
     from pipeline.analyze import load_analyser
-    from pipeline.transcript import Transcript
     from storage.database import Store
     from storage.results import CallRecord, save_call
 

@@ -53,8 +53,8 @@ def guarded(tmp_path_factory: pytest.TempPathFactory) -> ConsoleData:
 def build_guarded_store(root: Path, store_url: str | None = None) -> ConsoleData:
     from appraisal import compute_month, compute_quarter
     from console.auth import create_user
+    from core.transcript import Transcript
     from pipeline.analyze import load_analyser
-    from pipeline.transcript import Transcript
     from storage.database import Store
     from storage.results import CallRecord, save_call
 
@@ -302,7 +302,7 @@ def test_search_and_drill_down_audit_who_what_how_many_and_from_where(clients, g
 
 
 def test_safe_cell_prefixes_formula_text_and_keeps_numbers():
-    from callqa.spreadsheet import safe_cell
+    from console.spreadsheet import safe_cell
 
     for dangerous in ("=1+1", "+1+1", "-1+1", "@SUM(A1)", "\t=1", "\r=1", " =1", INJECT_TEAM):
         assert safe_cell(dangerous) == "'" + dangerous, dangerous

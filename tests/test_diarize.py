@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from callqa.errors import ConfigError, ModelChecksumError, ModelNotFoundError
+from core.errors import ConfigError, ModelChecksumError, ModelNotFoundError
 from models.diarization import (
     DiarizationModel,
     DiarizationModelConfig,

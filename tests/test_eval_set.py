@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pipeline.transcript import Transcript
+from core.transcript import Transcript
 from tests.conftest import BANK_RULE_IDS
 
 EVAL = Path(__file__).resolve().parent / "data" / "eval"

@@ -24,7 +24,7 @@ pytestmark = pytest.mark.usefixtures("prefect_harness")
 
 
 def _settings(tmp_path: Path, **overrides):
-    from callqa.config import load_settings
+    from core.config import load_settings
 
     return load_settings(None, data_dir=tmp_path / "data", **overrides)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from core.transcript import AudioFacts, Transcript, Turn, Word
 from pipeline.metrics import METRIC_KEYS, MetricsOptions, service_metrics, speaking_units
-from pipeline.transcript import AudioFacts, Transcript, Turn, Word
 
 
 def call(*turns: tuple[str, float, float, str], duration: float = 60.0) -> Transcript:

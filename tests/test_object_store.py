@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from callqa.config import load_settings
-from callqa.errors import ConfigError, NoSpeechError
+from core.config import load_settings
+from core.errors import ConfigError, NoSpeechError
 from storage.local import LocalStore
 from storage.locations import list_recordings, open_location, quarantine_prefix, results_store
 from storage.objects import (

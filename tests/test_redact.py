@@ -14,6 +14,7 @@ import pytest
 from stdnum import luhn
 from stdnum.cn import ric
 
+from core.transcript import AudioFacts, Transcript, Turn, Word
 from pipeline.audio import SAMPLE_RATE, Audio, decode, write_audio
 from pipeline.redact import (
     RedactOptions,
@@ -22,7 +23,6 @@ from pipeline.redact import (
     redact_text,
     redact_transcript,
 )
-from pipeline.transcript import AudioFacts, Transcript, Turn, Word
 from tests.conftest import ROOT, real
 
 

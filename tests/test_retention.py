@@ -92,7 +92,7 @@ def test_dry_run_lists_what_is_due_and_changes_nothing(data, policy):
 
 
 def test_apply_removes_what_is_past_its_period_except_held_calls(data, policy, tmp_path):
-    from storage.reviews import escalate
+    from appraisal.reviews import escalate
     from storage.schema import AuditEntry, Call, RuleOutcome, Turn
 
     old, trim, young = by_age(data)

@@ -31,7 +31,7 @@ def store(request, tmp_path_factory):
 
 def test_overturning_a_failed_critical_rule_rescores_call_and_month(store):
     from appraisal import agent_scorecard
-    from storage.reviews import record_review
+    from appraisal.reviews import record_review
 
     policy = test_policy()
     with store.session() as s:
@@ -72,7 +72,7 @@ def test_overturning_a_failed_critical_rule_rescores_call_and_month(store):
 
 def test_confirming_changes_nothing_but_is_recorded(store):
     from appraisal import agent_scorecard
-    from storage.reviews import record_review
+    from appraisal.reviews import record_review
 
     with store.session() as s:
         call = s.get(Call, "bad")
@@ -98,7 +98,7 @@ def test_confirming_changes_nothing_but_is_recorded(store):
 
 
 def test_unknown_call_and_rule_are_named(store):
-    from storage.reviews import ReviewError, UnknownCallError, UnknownRuleError, record_review
+    from appraisal.reviews import ReviewError, UnknownCallError, UnknownRuleError, record_review
 
     policy = test_policy()
     with store.session() as s:
@@ -111,7 +111,7 @@ def test_unknown_call_and_rule_are_named(store):
 
 
 def test_training_case_and_escalation_are_audited(store):
-    from storage.reviews import UnknownCallError, escalate, mark_training_case
+    from appraisal.reviews import UnknownCallError, escalate, mark_training_case
 
     with store.session() as s:
         mark_training_case(s, "bad", True, "qa.lead")

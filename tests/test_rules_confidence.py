@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from callqa.errors import RulePackError
-from pipeline.transcript import Transcript
+from core.errors import RulePackError
+from core.transcript import Transcript
 from rules import default_pack_path, evaluate, load_pack, parse_pack
 from tests.test_rules_engine import CLOSING, GREETING, call, results
 

@@ -7,9 +7,9 @@ from collections.abc import Mapping
 
 import pytest
 
-from callqa.errors import ConfigError
-from pipeline.analysis import RuleResult
-from pipeline.transcript import Transcript
+from core.analysis import RuleResult
+from core.errors import ConfigError
+from core.transcript import Transcript
 from rules import default_pack_path, evaluate, find, load_pack
 
 GREETING = "您好，云川银行，工号3017，很高兴为您服务。"

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from callqa.errors import CallqaError, RulePackError
+from core.errors import CallqaError, RulePackError
 from rules import default_pack_path, hotwords, load_pack, parse_pack
 from tests.conftest import BANK_RULE_IDS, ROOT
 

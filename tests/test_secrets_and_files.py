@@ -62,8 +62,8 @@ def test_commands_never_print_the_store_password(kind, tmp_path):
 
 
 def test_masked_url_and_settings_repr_hide_the_password():
-    from callqa.config import load_settings
-    from storage.database import masked_url
+    from core.config import load_settings
+    from core.urls import masked_url
 
     for url in BAD_URLS.values():
         assert PASSWORD not in masked_url(url) and "qa:***@" in masked_url(url), url

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from callqa.errors import ConfigError, ModelChecksumError, ModelError, ModelNotFoundError
-from pipeline.transcript import AudioFacts, Transcript, Turn
+from core.errors import ConfigError, ModelChecksumError, ModelError, ModelNotFoundError
+from core.transcript import AudioFacts, Transcript, Turn
 from tests.conftest import ROOT
 
 
@@ -373,7 +373,7 @@ def test_default_model_reads_call_dialogue_in_three_classes(default_model_dir):
 
 
 def test_a_bad_dialogue_corpus_line_is_named(tmp_path):
-    from callqa.errors import ModelNotFoundError
+    from core.errors import ModelNotFoundError
     from models.sentiment_training import load_dialogue
 
     corpus = tmp_path / "d.tsv"

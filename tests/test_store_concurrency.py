@@ -16,8 +16,8 @@ EVAL_CALLS = Path(__file__).parent / "data" / "eval" / "calls"
 def test_two_workers_adding_the_same_new_team_and_agent_both_store_their_call(
     fresh_postgres_url,
 ):
+    from core.transcript import Transcript
     from pipeline.analyze import load_analyser
-    from pipeline.transcript import Transcript
     from storage.database import Store
     from storage.results import CallRecord, save_call
     from storage.schema import Agent, Call, Team

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from callqa.errors import ConfigError, ModelNotFoundError
+from core.errors import ConfigError, ModelNotFoundError
 from pipeline.audio import decode
 from synth import (
     DESCRIPTIONS,

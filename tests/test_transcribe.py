@@ -7,10 +7,10 @@ import re
 import jiwer
 import pytest
 
+from core.textnorm import collapse_repeats, is_silence_hallucination
+from core.transcript import Word
 from pipeline.audio import decode
-from pipeline.textnorm import collapse_repeats, is_silence_hallucination
 from pipeline.transcribe import TranscribeOptions, transcribe_channel
-from pipeline.transcript import Word
 from tests.conftest import manifest, real
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from callqa.errors import TranscriptFormatError
-from pipeline.transcript import AudioFacts, Transcript, Turn, Word, json_schema
+from core.errors import TranscriptFormatError
+from core.transcript import AudioFacts, Transcript, Turn, Word, json_schema
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 

@@ -15,6 +15,13 @@ SCORED: tuple[Outcome, ...] = ("passed", "failed")
 """The outcomes a score counts: not_applicable never, needs_review not until a QA lead decides."""
 
 
+Tag = Literal["answers_enquiry", "language_breach"]
+"""What a rule's outcome feeds beyond its own row: ``answers_enquiry`` (a pass means the
+customer's enquiry was answered, policy §7.1's answer rate) and ``language_breach`` (a
+failure counts as forbidden language, §7.2).
+Rules carry them in the pack, so a rule may be renamed without the appraisal losing it."""
+
+
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -46,6 +53,9 @@ class RuleResult(_Frozen):
     )
     leaning: Decided | None = Field(
         default=None, description="for needs_review: the outcome the rule would have given"
+    )
+    tags: tuple[Tag, ...] = Field(
+        default=(), description="what the outcome feeds beyond its own row (see Tag)"
     )
 
 

@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from callqa.errors import TranscriptFormatError
+from core.errors import TranscriptFormatError
 
 FORMAT_VERSION = "1.0"
 Role = Literal["agent", "customer"]

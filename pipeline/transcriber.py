@@ -7,10 +7,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from callqa.config import Settings
-from callqa.errors import AudioError, CallqaError
-from pipeline.progress import ProgressHook, no_progress
-from pipeline.transcript import Transcript
+from core.config import Settings
+from core.errors import AudioError, CallqaError
+from core.progress import ProgressHook, no_progress
+from core.transcript import Transcript
 
 METADATA_SUFFIX = ".meta.json"
 
@@ -44,9 +44,11 @@ class Transcriber:
         from models.diarization import load_diarization
         from models.whisper import load_whisper
         from pipeline.call import CallModels
+        from pipeline.configured import diarization_config as diarization_of
+        from pipeline.configured import whisper_config as whisper_of
 
-        whisper_config = settings.whisper_config()
-        diarization_config = settings.diarization_config()
+        whisper_config = whisper_of(settings)
+        diarization_config = diarization_of(settings)
         self.settings = settings
         self.models = CallModels(
             whisper=load_whisper(whisper_config),
@@ -60,8 +62,11 @@ class Transcriber:
 
         metadata = read_metadata(path)
         agent_channel = metadata.get("agent_channel")
-        options = self.settings.call_options(
-            agent_channel=str(agent_channel) if agent_channel in ("left", "right") else None
+        from pipeline.configured import call_options
+
+        options = call_options(
+            self.settings,
+            agent_channel=str(agent_channel) if agent_channel in ("left", "right") else None,
         )
         progress("decode", 0.0, None)
         audio = decode(path, max_duration=self.settings.max_duration_s)

@@ -18,11 +18,11 @@ from typing import Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from callqa.errors import CallqaError
-from pipeline.analysis import SCORED, RuleResult
-from pipeline.scorecard import score_call
+from core.analysis import RuleResult
+from core.errors import CallqaError
+from pipeline.scorecard import rule_facts, score_call
 from rules.policy import Policy
-from storage.results import ANSWER_RULES, utcnow
+from storage.results import apply_rule_facts, utcnow
 from storage.schema import AgentScorecard, AuditEntry, Call, CallScorecard, QAReview, RuleOutcome
 
 Verdict = Literal["confirmed", "overturned", "decided"]
@@ -123,7 +123,7 @@ def record_review(
     session.flush()
     rescore_call(session, call, policy)
     if call.agent_id and call.month and _month_appraised(session, call.month):
-        from appraisal.monthly import recompute_agent_month  # appraisal builds on storage
+        from appraisal.monthly import recompute_agent_month
 
         recompute_agent_month(session, call.agent_id, call.month, policy)
     return review
@@ -142,21 +142,19 @@ def rescore_call(session: Session, call: Call, policy: Policy) -> None:
     """Recomputes the call's score, flags and counts from its effective rule outcomes."""
     rows = list(session.scalars(select(RuleOutcome).where(RuleOutcome.call_id == call.id)))
     rules = [
-        RuleResult(id=r.rule_id, outcome=r.effective_outcome, reason=r.reason, critical=r.critical)
+        RuleResult(
+            id=r.rule_id,
+            outcome=r.effective_outcome,
+            reason=r.reason,
+            critical=r.critical,
+            tags=tuple(r.tags or ()),
+        )
         for r in rows
     ]
     score, breakdown, flags = score_call(rules, call.metrics or {}, call.sentiment or {}, policy)
-    applicable = [r for r in rules if r.outcome in SCORED]
-    answers = [r.outcome for r in applicable if r.id in ANSWER_RULES]
     call.score = score
     call.flagged = bool(flags)
-    call.severity = sum(1 for r in applicable if r.critical and r.outcome == "failed")
-    call.rules_applicable = len(applicable)
-    call.rules_passed = sum(1 for r in applicable if r.outcome == "passed")
-    call.enquiry_answered = any(o == "passed" for o in answers) if answers else None
-    call.forbidden_language = any(
-        r.id == "forbidden_language" and r.outcome == "failed" for r in rules
-    )
+    apply_rule_facts(call, rule_facts(rules))
     call.reviewed = any(r.reviewed_outcome is not None for r in rows)
     card = session.get(CallScorecard, call.id)
     if card is None:

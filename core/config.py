@@ -13,7 +13,7 @@ from typing import Any, Literal
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from callqa.errors import ConfigError
+from core.errors import ConfigError
 
 DEFAULT_CONFIG_FILE = "callqa.toml"
 
@@ -103,7 +103,7 @@ class Settings(BaseSettings):
         from sqlalchemy.engine import make_url
         from sqlalchemy.exc import ArgumentError
 
-        from storage.database import masked_url
+        from core.urls import masked_url
 
         if value is None:
             return value
@@ -118,68 +118,6 @@ class Settings(BaseSettings):
 
     def resolved_store_url(self) -> str:
         return self.store_url or f"sqlite:///{(self.data_dir / 'callqa.db').resolve()}"
-
-    # --- stage options --------------------------------------------------------------
-    def whisper_config(self) -> Any:
-        from models.whisper import WhisperConfig
-
-        return WhisperConfig(
-            model=self.whisper_model, compute_type=self.compute_type, cpu_threads=self.cpu_threads
-        )
-
-    def diarization_config(self) -> Any:
-        from models.diarization import DiarizationModelConfig
-
-        return DiarizationModelConfig(
-            segmentation=self.diarization_segmentation,
-            embedding=self.diarization_embedding,
-            threads=self.cpu_threads,
-        )
-
-    def recognition_hotwords(self) -> tuple[str, ...]:
-        """The one hotword decision for every path (transcribe, analyze, process, eval):
-        the configured words, plus the rule pack's phrases when ``pack_hotwords`` is on."""
-        words = list(self.hotwords)
-        if self.pack_hotwords:
-            from pipeline.analyze import load_rules
-            from rules.pack import hotwords
-
-            words += hotwords(load_rules(self.rule_pack, self.policy_file)[0])
-        return tuple(dict.fromkeys(words))
-
-    def call_options(self, *, agent_channel: str | None = None) -> Any:
-        """Options for ``pipeline.call.transcribe_call``; ``agent_channel`` from call metadata
-        overrides the configured one."""
-        from pipeline.call import CallOptions
-        from pipeline.diarize import DiarizeOptions
-        from pipeline.roles import RoleOptions
-        from pipeline.transcribe import TranscribeOptions
-
-        chosen = agent_channel or self.agent_channel
-        fixed = {"left": "ch0", "right": "ch1"}.get(chosen)
-        return CallOptions(
-            transcribe=TranscribeOptions(
-                language=self.language,
-                beam_size=self.beam_size,
-                vad=self.vad,
-                vad_threshold=self.vad_threshold,
-                initial_prompt=self.initial_prompt,
-                hotwords=self.recognition_hotwords(),
-                output_script=self.output_script,
-            ),
-            diarize=DiarizeOptions(
-                num_speakers=None
-                if (self.min_speakers or self.max_speakers)
-                else self.num_speakers,
-                min_speakers=self.min_speakers,
-                max_speakers=self.max_speakers,
-            ),
-            roles=RoleOptions(
-                agent=fixed,
-                source="metadata" if agent_channel else "configured",
-                first_speaker_is_agent=self.first_speaker_is_agent,
-            ),
-        )
 
 
 def load_settings(config_file: str | Path | None = None, **overrides: Any) -> Settings:

@@ -1,0 +1,162 @@
+"""The house's floors, read from the code's own imports (module level and inside functions):
+the packages form no cycle, and no arrow points the wrong way. See the README's map."""
+
+from __future__ import annotations
+
+import ast
+from collections import defaultdict
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGES = (
+    "core",
+    "models",
+    "rules",
+    "pipeline",
+    "storage",
+    "appraisal",
+    "flows",
+    "console",
+    "synth",
+    "callqa",
+)
+# package -> packages it must never import
+FORBIDDEN = {
+    "core": set(PACKAGES) - {"core"},
+    "models": {"pipeline", "rules", "storage", "appraisal", "flows", "console", "callqa"},
+    "rules": {"pipeline", "storage", "appraisal", "flows", "console", "callqa"},
+    "pipeline": {"storage", "appraisal", "flows", "console", "callqa"},
+    "storage": {"appraisal", "flows", "console", "callqa"},
+    "appraisal": {"flows", "console", "callqa"},
+    "flows": {"console", "appraisal", "callqa"},
+    "console": {"flows", "callqa"},
+    "synth": {"storage", "appraisal", "flows", "console", "callqa"},
+}
+
+
+def _modules(package: str) -> list[Path]:
+    return sorted((ROOT / package).rglob("*.py"))
+
+
+def _imports(path: Path) -> set[str]:
+    """Top-level names of everything ``path`` imports, wherever the import statement is."""
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def _graph() -> dict[str, dict[str, list[str]]]:
+    """package -> imported package -> the files that import it."""
+    graph: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    for package in PACKAGES:
+        for path in _modules(package):
+            for name in _imports(path) & set(PACKAGES) - {package}:
+                graph[package][name].append(str(path.relative_to(ROOT)))
+    return graph
+
+
+def _cycle(graph: dict[str, dict[str, list[str]]]) -> list[str] | None:
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        state[node] = 1
+        stack.append(node)
+        for nxt in sorted(graph.get(node, {})):
+            if state.get(nxt) == 1:
+                return [*stack[stack.index(nxt) :], nxt]
+            if nxt not in state and (found := visit(nxt)):
+                return found
+        stack.pop()
+        state[node] = 2
+        return None
+
+    for package in PACKAGES:
+        if package not in state and (found := visit(package)):
+            return found
+    return None
+
+
+def test_the_packages_import_each_other_without_a_cycle():
+    graph = _graph()
+    cycle = _cycle(graph)
+    assert cycle is None, (
+        " -> ".join(cycle or [])
+        + "\n"
+        + "\n".join(
+            f"  {a} -> {b}: {', '.join(graph[a][b][:3])}"
+            for a, b in zip(cycle or [], (cycle or [])[1:], strict=False)
+        )
+    )
+
+
+def test_no_import_points_down_the_wrong_way():
+    graph = _graph()
+    wrong = [
+        f"{package} imports {other} ({', '.join(files[:3])})"
+        for package, forbidden in FORBIDDEN.items()
+        for other, files in graph[package].items()
+        if other in forbidden
+    ]
+    assert not wrong, "\n".join(wrong)
+
+
+def test_nothing_imports_the_command_line_app():
+    graph = _graph()
+    users = [package for package in PACKAGES if "callqa" in graph[package]]
+    assert users == ["callqa"] or users == [], users
+
+
+def test_only_flows_imports_prefect():
+    users = [
+        str(path.relative_to(ROOT))
+        for package in PACKAGES
+        if package != "flows"
+        for path in _modules(package)
+        if "prefect" in _imports(path)
+    ]
+    assert not users, users
+
+
+def test_no_rule_id_is_written_into_code_outside_the_rules():
+    """Rules are data: code decides by a rule's tags (core.analysis.Tag), never its id, so a
+    rule renamed in the pack keeps feeding the appraisal. Migrations record history and the
+    demo's sample scripts (synth/) are data about calls; both are left out."""
+    pack = yaml.safe_load((ROOT / "rules" / "bank_remote_agent.yaml").read_text(encoding="utf-8"))
+    rule_ids = {rule["id"] for rule in pack["rules"]}
+    found = []
+    for package in PACKAGES:
+        if package in ("rules", "synth"):
+            continue
+        for path in _modules(package):
+            if "migrations" in path.parts:
+                continue
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.Constant) and node.value in rule_ids:
+                    found.append(f"{path.relative_to(ROOT)}:{node.lineno}: {node.value!r}")
+    assert not found, "\n".join(found)
+
+
+def test_a_renamed_rule_keeps_feeding_the_appraisal_by_its_tags():
+    from core.analysis import RuleResult
+    from pipeline.scorecard import rule_facts
+
+    facts = rule_facts(
+        [
+            RuleResult(
+                id="told_the_result", outcome="passed", reason="", tags=("answers_enquiry",)
+            ),
+            RuleResult(id="no_rude_words", outcome="failed", reason="", tags=("language_breach",)),
+            RuleResult(id="greeting", outcome="passed", reason="", critical=True),
+        ]
+    )
+    assert facts.enquiry_answered is True and facts.forbidden_language is True
+    assert (facts.applicable, facts.passed, facts.severity) == (3, 2, 0)
+    untagged = rule_facts([RuleResult(id="forbidden_language", outcome="failed", reason="")])
+    assert untagged.forbidden_language is False and untagged.enquiry_answered is None
