@@ -65,7 +65,7 @@ class SurveyImportReport:
         )
 
 
-class _RowError(Exception):
+class _RowError(SurveyImportError):
     pass
 
 

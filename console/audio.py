@@ -14,6 +14,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from starlette.responses import Response
 
+from console.permissions import ConsoleError, NotFound
 from storage.objects import ObjectNotFound, ObjectStore
 
 # An open-ended range ("bytes=0-") is answered with at most this much: the browser asks for
@@ -31,7 +32,7 @@ MEDIA_TYPES = {
 }
 
 
-class AudioNotFound(LookupError):
+class AudioNotFound(NotFound):
     """No recording at that key."""
 
 
@@ -147,8 +148,10 @@ class ByteRange:
         return self.end - self.start + 1
 
 
-class RangeNotSatisfiable(ValueError):
-    pass
+class RangeNotSatisfiable(ConsoleError):
+    """A Range header outside the recording."""
+
+    status = 416
 
 
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")

@@ -19,10 +19,13 @@ from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, and_, false, true
 
+from core.errors import CallqaError
 from storage.schema import Call, RuleOutcome, User
 
 
-class ConsoleError(Exception):
+class ConsoleError(CallqaError):
+    """A request refused; ``status`` is the HTTP status it is answered with."""
+
     status = 400
 
 

@@ -1,23 +1,55 @@
-"""The one exception hierarchy of callqa.
+"""The one exception hierarchy of callqa: every error it raises on purpose is a
+``CallqaError``, and every one of them is in this tree (tests/test_layers.py checks both).
 
 Every message says what was received, what was expected and how to fix it::
 
     CallqaError
     ├── ConfigError                 a setting or option has a wrong value
+    │   ├── RulePackError           a rule pack cannot be loaded (file, rule id, problem)
+    │   └── PeriodError             appraisal/periods.py: not a month or a quarter
     ├── ModelError                  a model cannot be found, verified or loaded
     │   ├── ModelNotFoundError
     │   └── ModelChecksumError
     ├── TranscriptFormatError       a transcript JSON does not follow the exchange format
-    └── AudioError                  one input recording cannot be used (quarantine it)
-        ├── EmptyAudioError         zero bytes, or no samples after decoding
-        ├── NotAudioError           not an audio container we can open
-        ├── CorruptAudioError       an audio container whose stream breaks while decoding
-        ├── UnsupportedChannelsError more than two channels
-        ├── AudioTooLongError       longer than the configured limit
-        └── NoSpeechError           decodes fine, but the VAD finds no speech
+    ├── AudioError                  one input recording cannot be used (quarantine it)
+    │   ├── EmptyAudioError         zero bytes, or no samples after decoding
+    │   ├── NotAudioError           not an audio container we can open
+    │   ├── CorruptAudioError       an audio container whose stream breaks while decoding
+    │   ├── UnsupportedChannelsError more than two channels
+    │   ├── AudioTooLongError       longer than the configured limit
+    │   ├── NoSpeechError           decodes fine, but the VAD finds no speech
+    │   └── AudioNotFoundError      no recording at that path
+    ├── StorageError                storage/objects.py: an object store cannot do what was asked
+    │   ├── StorageUnavailable      the server does not answer (retried, then the backlog)
+    │   ├── ObjectNotFound          no object at that key
+    │   ├── ObjectRefused           storage/objects.py: a link or special file, never read
+    │   ├── CallMetadataError       storage/call_metadata.py: bad .meta.json (quarantined)
+    │   └── CallIdTaken             storage/call_identity.py: a stated id another recording holds
+    ├── StoreError                  storage/database.py: the scorecard store cannot be opened
+    │   └── BackupError             storage/backup.py: a backup or restore cannot go on
+    ├── RetentionError              storage/retention.py: a hold or retention step refused
+    ├── RecordingProblem            flows/work.py: a recording to quarantine, with its reason
+    ├── LostClaim                   flows/storing.py: another worker took the call over
+    ├── SurveyImportError           appraisal/surveys.py: a survey file cannot be imported
+    │   └── _RowError               one bad row (reported, the rest imported)
+    ├── ReviewError                 appraisal/reviews.py: a review cannot be recorded
+    │   ├── UnknownCallError
+    │   └── UnknownRuleError
+    ├── AccountError                console/auth.py: an account cannot be changed as asked
+    └── ConsoleError                console/permissions.py: a request refused, with its status
+        ├── NotSignedIn             401
+        ├── Forbidden               403
+        ├── NotFound                404
+        │   └── AudioNotFound       console/audio.py: the call has no redacted recording
+        ├── BadRequest              400
+        ├── RangeNotSatisfiable     console/audio.py: 416
+        ├── TooManySignIns          console/signin.py: 429 with Retry-After
+        └── Unavailable             503
+            └── SignInBusy          console/signin.py: every password check busy
 
 ``AudioError`` always carries ``source`` (the file name or a label for bytes) and
 ``reason`` (a short, stable machine-readable code used in quarantine records).
+``CallqaWarning`` is the one warning class (the test suite turns it into an error).
 """
 
 from __future__ import annotations
@@ -86,8 +118,18 @@ class NoSpeechError(AudioError):
     reason = "no_speech"
 
 
+class AudioNotFoundError(AudioError):
+    reason = "not_found"
+
+
+class RulePackError(ConfigError):
+    """A rule pack (rules/*.yaml) cannot be loaded: bad YAML, an unknown key, a bad value or
+    a dangling reference. The message names the file, the rule id and the problem."""
+
+
 __all__ = [
     "AudioError",
+    "AudioNotFoundError",
     "AudioTooLongError",
     "CallqaError",
     "CallqaWarning",
@@ -99,21 +141,7 @@ __all__ = [
     "ModelNotFoundError",
     "NoSpeechError",
     "NotAudioError",
+    "RulePackError",
     "TranscriptFormatError",
     "UnsupportedChannelsError",
 ]
-
-
-class AudioNotFoundError(AudioError):
-    reason = "not_found"
-
-
-__all__ += ["AudioNotFoundError"]
-
-
-class RulePackError(ConfigError):
-    """A rule pack (rules/*.yaml) cannot be loaded: bad YAML, an unknown key, a bad value or
-    a dangling reference. The message names the file, the rule id and the problem."""
-
-
-__all__ += ["RulePackError"]

@@ -4,6 +4,7 @@ the packages form no cycle, and no arrow points the wrong way. See the README's 
 from __future__ import annotations
 
 import ast
+import builtins
 from collections import defaultdict
 from pathlib import Path
 
@@ -160,3 +161,54 @@ def test_a_renamed_rule_keeps_feeding_the_appraisal_by_its_tags():
     assert (facts.applicable, facts.passed, facts.severity) == (3, 2, 0)
     untagged = rule_facts([RuleResult(id="forbidden_language", outcome="failed", reason="")])
     assert untagged.forbidden_language is False and untagged.enquiry_answered is None
+
+
+BUILTIN_EXCEPTIONS = {
+    name
+    for name, value in vars(builtins).items()
+    if isinstance(value, type) and issubclass(value, BaseException)
+}
+
+
+def test_one_error_tree_with_every_error_in_its_docstring():
+    """Every exception class callqa defines descends from CallqaError (CallqaWarning is the
+    one warning), and core/errors.py's docstring draws every one of them."""
+    import core.errors
+
+    bases: dict[str, list[str]] = {}
+    where: dict[str, str] = {}
+    for package in PACKAGES:
+        for path in _modules(package):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.ClassDef):
+                    names = [
+                        b.id if isinstance(b, ast.Name) else getattr(b, "attr", "")
+                        for b in node.bases
+                    ]
+                    bases.setdefault(node.name, names)
+                    where.setdefault(node.name, f"{path.relative_to(ROOT)}:{node.lineno}")
+
+    def root(name: str, seen: frozenset[str] = frozenset()) -> str | None:
+        if name in ("CallqaError", "CallqaWarning"):
+            return name
+        if name in BUILTIN_EXCEPTIONS:
+            return name
+        if name not in bases or name in seen:
+            return None
+        for base in bases[name]:
+            found = root(base, seen | {name})
+            if found:
+                return found
+        return None
+
+    errors = {name: root(name) for name in bases}
+    errors = {name: r for name, r in errors.items() if r is not None}
+    stray = [
+        f"{where[n]}: {n} descends from {r}, not CallqaError"
+        for n, r in errors.items()
+        if r not in ("CallqaError", "CallqaWarning")
+    ]
+    assert not stray, "\n".join(stray)
+    drawn = core.errors.__doc__ or ""
+    missing = [f"{where[n]}: {n}" for n in errors if n not in drawn]
+    assert not missing, "not in core/errors.py's tree:\n" + "\n".join(missing)
