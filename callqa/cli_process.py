@@ -17,6 +17,7 @@ from core.errors import CallqaError
 if TYPE_CHECKING:
     from core.config import Settings
     from flows.process import BatchSummary
+    from flows.work import CallReport
 
 
 def process(
@@ -85,23 +86,24 @@ def run_with_progress(
     )
     task = progress.add_task(f"listing {source}", total=None)
 
-    def on_event(event: str, payload: object) -> None:
-        if event == "listed":
-            progress.update(task, total=float(payload), description="processing calls")  # type: ignore[arg-type]
-        elif event == "started":
-            progress.update(task, description=f"processing {escape(str(payload))}")
-        elif event == "done":
+    class ProgressBar:
+        def listed(self, count: int) -> None:
+            progress.update(task, total=float(count), description="processing calls")
+
+        def started(self, key: str) -> None:
+            progress.update(task, description=f"processing {escape(key)}")
+
+        def done(self, report: CallReport) -> None:
             progress.advance(task)
-            status = getattr(payload, "status", "")
-            if status in ("quarantined", "failed"):
+            if report.status in ("quarantined", "failed"):
                 progress.console.print(
-                    f"[yellow]{status}:[/yellow] {escape(getattr(payload, 'key', ''))}: "
-                    f"{escape(getattr(payload, 'problem', '') or '')}",
+                    f"[yellow]{report.status}:[/yellow] {escape(report.key)}: "
+                    f"{escape(report.problem or '')}",
                     highlight=False,
                     soft_wrap=True,
                 )
 
-    stop = listen(on_event)
+    stop = listen(ProgressBar())
     # A CallqaError ending the flow (source not found, S3 down) is printed below as one
     # line naming the location; Prefect would also log it with a full traceback.
     flow_log = logging.getLogger("prefect.flow_runs")

@@ -13,7 +13,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
@@ -29,7 +29,20 @@ from storage.results import utcnow
 # --- one worker (models, connections) per process and configuration ---------------------
 _workers: dict[tuple[str, str], CallWorker] = {}
 _workers_lock = threading.Lock()
-_listeners: list[Callable[[str, Any], None]] = []
+
+
+class BatchListener(Protocol):
+    """Follows a batch in this process (the command's progress bar): how many recordings
+    were listed, which one a worker started, and each call's report as it ends."""
+
+    def listed(self, count: int) -> None: ...
+
+    def started(self, key: str) -> None: ...
+
+    def done(self, report: CallReport) -> None: ...
+
+
+_listeners: list[BatchListener] = []
 
 
 def _settings_key(params: dict[str, Any]) -> str:
@@ -65,16 +78,26 @@ def parameters_for(settings: Settings) -> dict[str, Any]:
     return params
 
 
-def listen(callback: Callable[[str, Any], None]) -> Callable[[], None]:
-    """Calls ``callback(event, payload)`` for 'listed' (count), 'started' (key) and
-    'done' (CallReport) in this process; returns a function that stops listening."""
-    _listeners.append(callback)
-    return lambda: _listeners.remove(callback)
+def listen(listener: BatchListener) -> Callable[[], None]:
+    """Tells ``listener`` about batches run in this process; returns a function that stops
+    telling it."""
+    _listeners.append(listener)
+    return lambda: _listeners.remove(listener)
 
 
-def _emit(event: str, payload: Any) -> None:
-    for callback in list(_listeners):
-        callback(event, payload)
+def _listed(count: int) -> None:
+    for listener in list(_listeners):
+        listener.listed(count)
+
+
+def _started(key: str) -> None:
+    for listener in list(_listeners):
+        listener.started(key)
+
+
+def _done(report: CallReport) -> None:
+    for listener in list(_listeners):
+        listener.done(report)
 
 
 # --- retries: storage and database I/O only; a bad recording is quarantined, not retried --
@@ -99,7 +122,7 @@ def _transient(_task: Any, _run: Any, state: Any) -> bool:
 def process_call(source: str, key: str, settings: dict[str, Any]) -> CallReport:
     """fetch → transcribe → analyse → store one recording (or skip it, as the ledger says)."""
     worker = worker_for(source, settings)
-    _emit("started", key)
+    _started(key)
     return worker.handle(worker.source.stat(key))
 
 
@@ -133,7 +156,7 @@ def process_bucket(
     started = time.perf_counter()
     worker = worker_for(source, settings)
     keys = [obj.key for obj in worker.recordings()]
-    _emit("listed", len(keys))
+    _listed(len(keys))
     summary = BatchSummary(source)
     if deployment:
         summary.reports = _run_on_workers(worker, keys, settings, deployment, chunk_size)
@@ -145,7 +168,7 @@ def process_bucket(
             except Exception as exc:  # retries spent: say so, go on with the batch
                 report = _failure(futures[future], exc)
             summary.reports.append(report)
-            _emit("done", report)
+            _done(report)
     summary.failed = [r for r in summary.reports if r.status == "failed"]
     summary.seconds = time.perf_counter() - started
     return summary
@@ -195,7 +218,7 @@ def _run_on_workers(
             if report.status == "failed" and ended[run.id]:
                 report = CallReport(key, "failed", problem=ended[run.id])
             reports.append(report)
-            _emit("done", report)
+            _done(report)
     return reports
 
 
