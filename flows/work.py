@@ -27,6 +27,8 @@ from storage.objects import ObjectRefused, ObjectStore, StoredObject
 
 if TYPE_CHECKING:
     from pipeline.analyze import Analyser
+    from rules.pack import RulePack
+    from rules.policy import Policy
     from storage.call_metadata import CallMetadata
 
 Status = Literal["processed", "reanalysed", "skipped", "quarantined", "busy", "failed"]
@@ -79,16 +81,27 @@ class CallWorker:
     _transcriber: Any = None
     _analyser: Analyser | None = None
     _provenance: Provenance | None = None
+    _rules: tuple[RulePack, Policy] | None = None
     _pseudonym_key: bytes | None = None
 
     # --- loading, lazily: a rerun with nothing to do loads no model ------------------
+    def _loaded_rules(self) -> tuple[RulePack, Policy]:
+        """The rule pack and policy, read once per worker (the caller holds the lock): what
+        the ledger records as provenance is what the analyser checks calls against, even if
+        a file changes during the run."""
+        if self._rules is None:
+            from pipeline.analyze import load_rules
+
+            self._rules = load_rules(self.settings.rule_pack, self.settings.policy_file)
+        return self._rules
+
     @property
     def analyser(self) -> Analyser:
         with self._lock:
             if self._analyser is None:
-                from pipeline.analyze import load_analyser
+                from pipeline.analyze import analyser_for
 
-                self._analyser = load_analyser(self.settings.rule_pack, self.settings.policy_file)
+                self._analyser = analyser_for(*self._loaded_rules())
             return self._analyser
 
     @property
@@ -105,10 +118,9 @@ class CallWorker:
         once, without the sentiment model (the ledger needs it for every recording)."""
         with self._lock:
             if self._provenance is None:
-                from pipeline.analyze import load_rules
                 from pipeline.configured import whisper_config
 
-                pack, policy = load_rules(self.settings.rule_pack, self.settings.policy_file)
+                pack, policy = self._loaded_rules()
                 self._provenance = Provenance(
                     models=whisper_config(self.settings).label,
                     rule_pack=pack.label,

@@ -23,9 +23,15 @@ def load_analyser(
     sentiment_model: str = "default",
 ) -> Analyser:
     """The rule pack (the policy's answer limit applied to it), the policy, the sentiment model."""
+    pack, policy = load_rules(pack_path, policy_path)
+    return analyser_for(pack, policy, sentiment_model)
+
+
+def analyser_for(pack: RulePack, policy: Policy, sentiment_model: str = "default") -> Analyser:
+    """An analyser for rules already loaded (so that what a worker records as provenance and
+    what it analyses with are the same files, read once)."""
     from models.sentiment import SentimentConfig, load_sentiment
 
-    pack, policy = load_rules(pack_path, policy_path)
     return Analyser(pack, policy, load_sentiment(SentimentConfig(model=sentiment_model)))
 
 
