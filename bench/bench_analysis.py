@@ -29,7 +29,7 @@ def main() -> None:
     from pipeline.analyze import load_analyser
     from pipeline.transcriber import Transcriber
     from synth.calls import build_call, write_call
-    from synth.scripts import long_call
+    from synth.long_calls import long_call
 
     path = cache_dir("bench") / f"stereo-{args.minutes:g}min.wav"
     if not path.is_file():

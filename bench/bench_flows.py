@@ -50,7 +50,7 @@ CALL_SECONDS = 60.0
 # --- the calls ------------------------------------------------------------------------
 def _first_seconds(lines: Sequence[Any], seconds: float) -> list[Any]:
     """The opening lines of a script, up to about ``seconds`` of speech."""
-    from synth.scripts import estimate_seconds
+    from synth.long_calls import estimate_seconds
 
     kept: list[Any] = []
     for line in lines:
@@ -63,7 +63,8 @@ def _first_seconds(lines: Sequence[Any], seconds: float) -> list[Any]:
 def call_scripts() -> dict[str, list[Any]]:
     """Five different ~60 s conversations: the long-call builder and four bank scripts
     (two with identity checks, so that redaction — and the redacted audio — has work)."""
-    from synth.scripts import SCRIPTS, long_call
+    from synth.long_calls import long_call
+    from synth.scripts import SCRIPTS
 
     return {
         "long-60s": long_call(CALL_SECONDS),

@@ -84,7 +84,7 @@ def main() -> None:
     from models.whisper import load_whisper
     from pipeline.analyze import load_rules
     from pipeline.transcribe import TranscribeOptions, transcribe_channel
-    from rules.pack import hotwords as pack_hotwords
+    from rules.hotword_selection import hotwords as pack_hotwords
 
     model = load_whisper()
     pack = load_rules(None, None)[0]

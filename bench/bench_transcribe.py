@@ -33,7 +33,7 @@ def prepare_calls(include_hour: bool) -> list[tuple[str, Path, str]]:
     from models.cache import cache_dir
     from pipeline.audio import write_audio
     from synth.calls import build_call, write_call
-    from synth.scripts import long_call
+    from synth.long_calls import long_call
 
     folder = cache_dir("bench")
     calls: list[tuple[str, Path, str]] = []

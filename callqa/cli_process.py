@@ -51,7 +51,7 @@ def process(
     console = Console()
     try:
         settings = load_settings(config, store_url=store, concurrency=concurrency)
-        from storage.s3 import results_versioning_warning
+        from storage.s3_versioning import results_versioning_warning
 
         unprotected = results_versioning_warning(source, settings)
         if unprotected:

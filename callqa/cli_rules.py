@@ -22,7 +22,8 @@ rules_app = typer.Typer(
 
 
 def _load(file: Path | None) -> RulePack:
-    from rules.pack import default_pack_path, load_pack  # the CLI starts without pydantic work
+    # imported here, not at the top: the CLI starts without pydantic work
+    from rules.pack_loading import default_pack_path, load_pack
 
     try:
         return load_pack(file or default_pack_path())

