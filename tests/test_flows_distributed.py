@@ -138,6 +138,9 @@ def test_a_prefect_server_with_two_workers_splits_a_batch_each_call_once(
         "CALLQA_S3_ACCESS_KEY": s3_server.access_key,
         "CALLQA_S3_SECRET_KEY": s3_server.secret_key,
         "CALLQA_CPU_THREADS": "1",  # two workers share this machine's two cores
+        # the deployment runs in the checkout: keep the workers' data (the pseudonym key)
+        # in the test's own folder, not the repository's default callqa-data/
+        "CALLQA_DATA_DIR": str(tmp_path / "callqa-data"),
     }
     processes: list[subprocess.Popen] = []
     logs = [tmp_path / "worker-1.log", tmp_path / "worker-2.log"]
