@@ -21,7 +21,7 @@ from datetime import timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import ColumnElement, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -136,18 +136,23 @@ def claim(
     return (action, row) if won == 1 else (Action.BUSY, None)
 
 
+def _claimed_by(source: str, version: str, me: str) -> tuple[ColumnElement[bool], ...]:
+    """The ledger row of (source, version), while ``me`` holds its claim."""
+    return (
+        ProcessedRecording.source == source,
+        ProcessedRecording.version == version,
+        ProcessedRecording.status == "claimed",
+        ProcessedRecording.claimed_by == me,
+    )
+
+
 def hold(session: Session, source: str, version: str, me: str) -> bool:
     """Confirms, at the start of the transaction that stores the call, that the claim is
     still ours (False: it was taken over). Being a write, it also takes SQLite's write
     lock first, so the call id chosen in the same transaction stays free until commit."""
     held = session.execute(  # type: ignore[attr-defined]
         update(ProcessedRecording)
-        .where(
-            ProcessedRecording.source == source,
-            ProcessedRecording.version == version,
-            ProcessedRecording.status == "claimed",
-            ProcessedRecording.claimed_by == me,
-        )
+        .where(*_claimed_by(source, version, me))
         .values(claimed_at=utcnow())
         .execution_options(synchronize_session=False)
     ).rowcount
@@ -183,12 +188,7 @@ def finish(
         }
     done = session.execute(  # type: ignore[attr-defined]
         update(ProcessedRecording)
-        .where(
-            ProcessedRecording.source == source,
-            ProcessedRecording.version == version,
-            ProcessedRecording.status == "claimed",
-            ProcessedRecording.claimed_by == me,
-        )
+        .where(*_claimed_by(source, version, me))
         .values(**values)
         .execution_options(synchronize_session=False)
     ).rowcount

@@ -27,6 +27,7 @@ from storage.objects import ObjectRefused, ObjectStore, StoredObject
 
 if TYPE_CHECKING:
     from pipeline.analyze import Analyser
+    from pipeline.transcriber import Transcriber
     from rules.pack import RulePack
     from rules.policy import Policy
     from storage.call_metadata import CallMetadata
@@ -78,7 +79,7 @@ class CallWorker:
     me: str = field(default_factory=ledger.worker_identity)
     lease: timedelta = ledger.DEFAULT_LEASE
     _lock: threading.Lock = field(default_factory=threading.Lock)
-    _transcriber: Any = None
+    _transcriber: Transcriber | None = None
     _analyser: Analyser | None = None
     _provenance: Provenance | None = None
     _rules: tuple[RulePack, Policy] | None = None
@@ -105,7 +106,7 @@ class CallWorker:
             return self._analyser
 
     @property
-    def transcriber(self) -> Any:
+    def transcriber(self) -> Transcriber:
         with self._lock:
             if self._transcriber is None:
                 from pipeline.transcriber import Transcriber
@@ -187,21 +188,14 @@ class CallWorker:
         self, obj: StoredObject, source_id: str, provenance: Provenance, progress: ProgressHook
     ) -> CallReport:
         from pipeline.audio import decode
-        from pipeline.call import transcribe_call
-        from pipeline.configured import call_options
 
         meta, explicit = self._metadata(obj)
         call_id = self._call_id(obj, source_id, meta, explicit)  # a taken stated id: no work
         progress("fetch", 0.0, None)
         data = self.source.get(obj.key)
         audio = decode(data, name=source_id, max_duration=self.settings.max_duration_s)
-        options = call_options(self.settings, agent_channel=meta.agent_channel)
-        transcript = transcribe_call(
-            audio,
-            self.transcriber.models,
-            options,
-            call_id=call_id,
-            progress=progress,
+        transcript = self.transcriber.transcribe_audio(
+            audio, call_id=call_id, agent_channel=meta.agent_channel, progress=progress
         )
         redacted, analysis = self.analyser.analyse(transcript, analysis_metadata(meta))
         stored = Analysed(obj, source_id, meta, explicit, redacted, analysis)

@@ -6,11 +6,15 @@ import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from core.config import Settings
 from core.errors import AudioError, CallqaError
 from core.progress import ProgressHook, no_progress
 from core.transcript import Transcript
+
+if TYPE_CHECKING:
+    from pipeline.audio import Audio
 
 METADATA_SUFFIX = ".meta.json"
 
@@ -58,19 +62,33 @@ class Transcriber:
 
     def transcribe(self, path: Path, progress: ProgressHook = no_progress) -> Transcript:
         from pipeline.audio import decode
-        from pipeline.call import transcribe_call
 
         metadata = read_metadata(path)
         agent_channel = metadata.get("agent_channel")
-        from pipeline.configured import call_options
-
-        options = call_options(
-            self.settings,
-            agent_channel=str(agent_channel) if agent_channel in ("left", "right") else None,
-        )
         progress("decode", 0.0, None)
         audio = decode(path, max_duration=self.settings.max_duration_s)
-        call_id = str(metadata.get("call_id") or path.stem)
+        return self.transcribe_audio(
+            audio,
+            call_id=str(metadata.get("call_id") or path.stem),
+            agent_channel=str(agent_channel) if agent_channel in ("left", "right") else None,
+            progress=progress,
+        )
+
+    def transcribe_audio(
+        self,
+        audio: Audio,
+        *,
+        call_id: str,
+        agent_channel: str | None = None,
+        progress: ProgressHook = no_progress,
+    ) -> Transcript:
+        """The one way a decoded recording becomes a transcript, for every command and the
+        batch flow alike: the settings' options (hotwords included), the call metadata's
+        agent channel over the configured one."""
+        from pipeline.call import transcribe_call
+        from pipeline.configured import call_options
+
+        options = call_options(self.settings, agent_channel=agent_channel)
         return transcribe_call(audio, self.models, options, call_id=call_id, progress=progress)
 
 
