@@ -18,7 +18,7 @@ from typing import Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.analysis import RuleResult
+from core.analysis import CallSentiment, RuleResult
 from core.errors import CallqaError
 from pipeline.scorecard import rule_facts, score_call
 from rules.policy import Policy
@@ -151,7 +151,9 @@ def rescore_call(session: Session, call: Call, policy: Policy) -> None:
         )
         for r in rows
     ]
-    score, breakdown, flags = score_call(rules, call.metrics or {}, call.sentiment or {}, policy)
+    score, breakdown, flags = score_call(
+        rules, call.metrics or {}, CallSentiment.from_stored(call.sentiment), policy
+    )
     call.score = score
     call.flagged = bool(flags)
     apply_rule_facts(call, rule_facts(rules))

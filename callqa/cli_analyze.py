@@ -134,7 +134,7 @@ def print_report(console: Console, transcript: Transcript, analysis: CallAnalysi
     console.print(table)
     metrics = {k: v for k, v in a.metrics.items() if v is not None}
     console.print("[bold]service metrics[/bold] " + json.dumps(metrics, ensure_ascii=False))
-    summary = {k: v for k, v in a.sentiment.items() if k != "turns"}
+    summary = a.sentiment.stored()
     console.print("[bold]sentiment[/bold] " + json.dumps(summary, ensure_ascii=False))
     console.print(
         "[bold]score[/bold] " + json.dumps(a.score_breakdown, ensure_ascii=False),

@@ -93,7 +93,7 @@ def evaluate_folder(
                 )
         if source == "text":
             _score_redaction(call_id, label.get("redaction") or {}, redacted, redaction, mistakes)
-        predicted = _sentiment_label(analysis.sentiment.get("customer_end"))
+        predicted = _sentiment_label(analysis.sentiment.customer_end)
         sentiment[predicted] += 1
         if predicted == label.get("sentiment_customer_end"):
             agree += 1

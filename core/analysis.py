@@ -4,6 +4,7 @@ prints exactly this (frozen, validated, JSON-serialisable)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -66,6 +67,56 @@ class TurnSentiment(_Frozen):
     score: float = Field(description="-1 (negative) .. +1 (positive)")
 
 
+Tone = Literal["negative", "neutral", "positive"]
+
+
+class SpeakerSentiment(_Frozen):
+    """One side of the call: how many turns it had, how many were scored, and their mood."""
+
+    turns: int
+    scored: int
+    mean: float | None = None
+    negative: int = 0
+    neutral: int = 0
+    positive: int = 0
+
+
+class CallSentiment(_Frozen):
+    """The call's mood: per turn, per speaker, and the customer's trajectory (start, end,
+    whether they calmed down). The store keeps it without ``turns`` (those go on the turn
+    rows); ``from_stored`` reads that back."""
+
+    model: str = ""
+    turns_scored: int = 0
+    turns_skipped: int = 0
+    speakers: dict[Literal["agent", "customer"], SpeakerSentiment] = Field(default_factory=dict)
+    customer_mean: float | None = None
+    customer_start: float | None = None
+    customer_end: float | None = Field(
+        default=None, description="-1..+1 over the customer's last turns; None: too few"
+    )
+    customer_delta: float | None = None
+    customer_trajectory_turns: int | None = None
+    calmed_down: bool | None = None
+    customer_most_negative_turn: int | None = None
+    customer_most_negative_score: float | None = None
+    agent_mean: float | None = None
+    agent_tone: Tone | None = None
+    agent_negative_share: float | None = None
+    turns: tuple[TurnSentiment, ...] = ()
+
+    def stored(self) -> dict[str, object]:
+        """What the store keeps on the call row (the turns go on the turn rows)."""
+        return self.model_dump(mode="json", exclude={"turns"})
+
+    @classmethod
+    def from_stored(cls, data: Mapping[str, object] | None) -> CallSentiment:
+        """A stored summary read back; keys an older release wrote and this one does not
+        know are left out rather than refused (the row is history, not input)."""
+        known = {k: v for k, v in (data or {}).items() if k in cls.model_fields}
+        return cls.model_validate(known)
+
+
 class Redaction(_Frozen):
     turn: int
     kind: Literal["id_number", "card_number", "phone", "security_code", "otp"]
@@ -77,7 +128,7 @@ class Redaction(_Frozen):
 class CallAnalysis(_Frozen):
     call_id: str
     rules: tuple[RuleResult, ...]
-    sentiment: dict[str, object]
+    sentiment: CallSentiment
     metrics: dict[str, object]
     score: float
     score_breakdown: dict[str, object] = Field(

@@ -73,7 +73,7 @@ class Analyser:
         results = tuple(
             r.model_copy(update={"critical": r.critical or r.id in critical}) for r in results
         )
-        turn_sentiments, sentiment = call_sentiment(redacted, self.sentiment)
+        sentiment = call_sentiment(redacted, self.sentiment)
         ring = metadata.get("ring_time_s")
         metrics = service_metrics(  # on the original: a placeholder is not what was said
             transcript, ring_time_s=float(ring) if isinstance(ring, int | float) else None
@@ -82,7 +82,7 @@ class Analyser:
         analysis = CallAnalysis(
             call_id=transcript.call_id,
             rules=results,
-            sentiment={**sentiment, "turns": [t.model_dump() for t in turn_sentiments]},
+            sentiment=sentiment,
             metrics=dict(metrics),
             score=score,
             score_breakdown=breakdown,

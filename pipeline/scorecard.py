@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from core.analysis import SCORED, RuleResult
+from core.analysis import SCORED, CallSentiment, RuleResult
 from rules.policy import Policy
 
 
@@ -45,7 +45,7 @@ def rule_facts(rules: Sequence[RuleResult]) -> RuleFacts:
 def score_call(
     rules: Sequence[RuleResult],
     metrics: Mapping[str, object],
-    sentiment: Mapping[str, object],
+    sentiment: CallSentiment,
     policy: Policy,
 ) -> tuple[float, dict[str, object], tuple[str, ...]]:
     """Returns (score, breakdown, flags)."""
@@ -108,9 +108,9 @@ def _service_part(metrics: Mapping[str, object], policy: Policy) -> tuple[float,
     return part, {"targets": met}
 
 
-def _sentiment_part(sentiment: Mapping[str, object]) -> tuple[float, dict[str, object]]:
-    end = sentiment.get("customer_end")
-    if not isinstance(end, int | float):
+def _sentiment_part(sentiment: CallSentiment) -> tuple[float, dict[str, object]]:
+    end = sentiment.customer_end
+    if end is None:
         return 100.0, {"customer_end": None}
     # -1 (left angry) .. +1 (left happy) onto 0..100; neutral earns 70: no harm done.
     part = 70.0 + 30.0 * end if end >= 0 else 70.0 * (1.0 + end)
@@ -118,7 +118,7 @@ def _sentiment_part(sentiment: Mapping[str, object]) -> tuple[float, dict[str, o
 
 
 def _flags(
-    score: float, rules: Sequence[RuleResult], sentiment: Mapping[str, object], policy: Policy
+    score: float, rules: Sequence[RuleResult], sentiment: CallSentiment, policy: Policy
 ) -> tuple[str, ...]:
     flags = [
         f"critical rule failed: {r.id}"
@@ -130,10 +130,10 @@ def _flags(
         flags.append(f"needs review: {', '.join(review)}")
     if score < policy.call_score.pass_mark:
         flags.append(f"score {score:.1f} below the pass mark {policy.call_score.pass_mark:g}")
-    end = sentiment.get("customer_end")
-    if isinstance(end, int | float) and end < policy.sentiment.customer_end_flag_below:
+    end = sentiment.customer_end
+    if end is not None and end < policy.sentiment.customer_end_flag_below:
         flags.append(f"customer ended the call negative ({end:+.2f})")
-    share = sentiment.get("agent_negative_share")
-    if isinstance(share, int | float) and share >= policy.sentiment.agent_negative_share_flag:
+    share = sentiment.agent_negative_share
+    if share is not None and share >= policy.sentiment.agent_negative_share_flag:
         flags.append(f"agent's tone negative in {share:.0%} of turns")
     return tuple(flags)

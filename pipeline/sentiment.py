@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
-from core.analysis import TurnSentiment
+from core.analysis import CallSentiment, SpeakerSentiment, Tone, TurnSentiment
 from core.errors import ConfigError
 from core.transcript import Transcript
 
@@ -110,7 +110,7 @@ def call_sentiment(
     transcript: Transcript,
     model: SentimentModel,
     options: SentimentOptions = SentimentOptions(),
-) -> tuple[tuple[TurnSentiment, ...], dict[str, object]]:
+) -> CallSentiment:
     """Per-turn sentiment of a call and its summary (one batched model run)."""
     turns = transcript.turns
     scored = [i for i, turn in enumerate(turns) if not is_backchannel(turn.text, options)]
@@ -137,29 +137,29 @@ def call_sentiment(
         calmed = end >= options.negative_below
     lowest = min(customer, key=lambda r: r.score, default=None)
     agent_mean = _mean(agent)
-    summary: dict[str, object] = {
-        "model": getattr(model, "name", type(model).__name__),
-        "turns_scored": len(predictions),
-        "turns_skipped": len(turns) - len(predictions),
-        "speakers": {
+    return CallSentiment(
+        model=getattr(model, "name", type(model).__name__),
+        turns_scored=len(predictions),
+        turns_skipped=len(turns) - len(predictions),
+        speakers={
             speaker: _speaker_summary(results, speaker, by_speaker[speaker])
             for speaker in ("agent", "customer")
         },
-        "customer_mean": _mean(customer),
-        "customer_start": start,
-        "customer_end": end,
-        "customer_delta": None if start is None or end is None else round(end - start, 3),
-        "customer_trajectory_turns": window,
-        "calmed_down": calmed,
-        "customer_most_negative_turn": None if lowest is None else lowest.turn,
-        "customer_most_negative_score": None if lowest is None else lowest.score,
-        "agent_mean": agent_mean,
-        "agent_tone": None if agent_mean is None else _tone(agent_mean, options),
-        "agent_negative_share": (
+        customer_mean=_mean(customer),
+        customer_start=start,
+        customer_end=end,
+        customer_delta=None if start is None or end is None else round(end - start, 3),
+        customer_trajectory_turns=window,
+        calmed_down=calmed,
+        customer_most_negative_turn=None if lowest is None else lowest.turn,
+        customer_most_negative_score=None if lowest is None else lowest.score,
+        agent_mean=agent_mean,
+        agent_tone=None if agent_mean is None else _tone(agent_mean, options),
+        agent_negative_share=(
             round(sum(r.label == "negative" for r in agent) / len(agent), 3) if agent else None
         ),
-    }
-    return results, summary
+        turns=results,
+    )
 
 
 def _trajectory(
@@ -176,22 +176,22 @@ def _trajectory(
 
 def _speaker_summary(
     results: Sequence[TurnSentiment], speaker: Speaker, scored: Sequence[TurnSentiment]
-) -> dict[str, object]:
-    return {
-        "turns": sum(r.speaker == speaker for r in results),
-        "scored": len(scored),
-        "mean": _mean(scored),
-        "negative": sum(r.label == "negative" for r in scored),
-        "neutral": sum(r.label == "neutral" for r in scored),
-        "positive": sum(r.label == "positive" for r in scored),
-    }
+) -> SpeakerSentiment:
+    return SpeakerSentiment(
+        turns=sum(r.speaker == speaker for r in results),
+        scored=len(scored),
+        mean=_mean(scored),
+        negative=sum(r.label == "negative" for r in scored),
+        neutral=sum(r.label == "neutral" for r in scored),
+        positive=sum(r.label == "positive" for r in scored),
+    )
 
 
 def _mean(results: Sequence[TurnSentiment]) -> float | None:
     return round(sum(r.score for r in results) / len(results), 3) if results else None
 
 
-def _tone(mean: float, options: SentimentOptions) -> str:
+def _tone(mean: float, options: SentimentOptions) -> Tone:
     if mean < options.negative_below:
         return "negative"
     return "positive" if mean > -options.negative_below else "neutral"

@@ -7,7 +7,6 @@ killed half-way leaves nothing behind for the rerun to trip over.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -75,7 +74,7 @@ def save_call(
     if team_id is None and record.agent_id is not None:
         agent = session.get(Agent, record.agent_id)
         team_id = agent.team_id if agent else None
-    sentiment = dict(analysis.sentiment)
+    sentiment = analysis.sentiment
     metrics = dict(analysis.metrics)
     call.agent_id = record.agent_id
     call.team_id = team_id
@@ -100,17 +99,17 @@ def save_call(
     call.flagged = bool(analysis.flags)
     apply_rule_facts(call, rule_facts(analysis.rules))
     call.reviewed = False
-    call.customer_end_sentiment = _number(sentiment.get("customer_end"))
-    call.agent_negative_share = _number(sentiment.get("agent_negative_share"))
+    call.customer_end_sentiment = sentiment.customer_end
+    call.agent_negative_share = sentiment.agent_negative_share
     call.answer_time_s = _number(metrics.get("first_agent_word_s"))
     call.response_latency_p90_s = _number(metrics.get("response_latency_p90_s"))
     call.metrics = metrics
-    call.sentiment = {k: v for k, v in sentiment.items() if k != "turns"}
+    call.sentiment = sentiment.stored()
     call.search_text = "\n".join(t.text for t in redacted.turns)
     call.processed_at = utcnow()
     session.add(call)
 
-    by_turn = _turn_sentiments(sentiment)
+    by_turn = {t.turn: (t.label, t.score) for t in sentiment.turns}
     for index, turn in enumerate(redacted.turns):
         label, score = by_turn.get(index, (None, None))
         session.add(
@@ -192,16 +191,6 @@ def apply_rule_facts(call: Call, facts: RuleFacts) -> None:
     call.rules_passed = facts.passed
     call.enquiry_answered = facts.enquiry_answered
     call.forbidden_language = facts.forbidden_language
-
-
-def _turn_sentiments(sentiment: Mapping[str, object]) -> dict[int, tuple[str, float]]:
-    turns = sentiment.get("turns")
-    out: dict[int, tuple[str, float]] = {}
-    if isinstance(turns, list):
-        for t in turns:
-            if isinstance(t, dict) and isinstance(t.get("turn"), int):
-                out[t["turn"]] = (str(t.get("label")), float(t.get("score") or 0.0))
-    return out
 
 
 def _number(value: object) -> float | None:

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from core.analysis import CallAnalysis, Evidence, RuleResult
+from core.analysis import CallAnalysis, CallSentiment, Evidence, RuleResult
 from core.errors import ConfigError
 from pipeline.scorecard import score_call
 from rules.policy import load_policy
@@ -67,7 +67,7 @@ def test_a_failed_critical_rule_flags_a_call_whatever_its_score():
         _result("answer_time", "passed"),
     ]
     rules += [_result(f"r{i}", "passed") for i in range(30)]
-    score, breakdown, flags = score_call(rules, {}, {"customer_end": 0.8}, policy)
+    score, breakdown, flags = score_call(rules, {}, CallSentiment(customer_end=0.8), policy)
     assert score >= policy.call_score.pass_mark
     assert "critical rule failed: identity_verification" in flags
     assert breakdown["rules"]["failed"] == ["identity_verification"]
@@ -77,7 +77,7 @@ def test_score_is_made_of_weighted_parts():
     policy = load_policy()
     rules = [_result("greeting", "passed"), _result("closing", "failed")]
     metrics = {"response_latency_p90_s": 9.0, "silence_share": 0.05, "agent_interruption_count": 0}
-    score, breakdown, flags = score_call(rules, metrics, {"customer_end": 0.0}, policy)
+    score, breakdown, flags = score_call(rules, metrics, CallSentiment(customer_end=0.0), policy)
     assert breakdown["rules"]["score"] == 50.0  # greeting and closing weigh 1 each
     assert breakdown["service"]["score"] == pytest.approx(66.7, abs=0.1)  # 2 of 3 targets
     assert breakdown["sentiment"]["score"] == 70.0  # neutral end

@@ -139,16 +139,17 @@ def test_customer_who_starts_angry_and_ends_thankful_calmed_down(sentiment):
     from pipeline.sentiment import call_sentiment
 
     transcript = _call(ANGRY_THEN_THANKFUL)
-    turns, summary = call_sentiment(transcript, sentiment)
+    summary = call_sentiment(transcript, sentiment)
+    turns = summary.turns
     assert [t.turn for t in turns] == list(range(len(transcript.turns)))
     assert [t.speaker for t in turns] == [t.speaker for t in transcript.turns]
     assert turns[1].label == "negative" and turns[-1].label == "positive"
-    assert summary["calmed_down"] is True
-    start, end = summary["customer_start"], summary["customer_end"]
+    assert summary.calmed_down is True
+    start, end = summary.customer_start, summary.customer_end
     assert isinstance(start, float) and isinstance(end, float)
     assert start < 0 < end
-    assert summary["customer_delta"] == pytest.approx(end - start, abs=1e-3)
-    json.dumps(summary)  # JSON-serialisable as it is
+    assert summary.customer_delta == pytest.approx(end - start, abs=1e-3)
+    json.dumps(summary.model_dump(mode="json"))  # JSON-serialisable as it is
 
 
 def test_customer_who_stays_angry_did_not_calm_down(sentiment):
@@ -161,9 +162,9 @@ def test_customer_who_stays_angry_did_not_calm_down(sentiment):
         ("agent", "规定就是这样的。"),
         ("customer", "你们的客服态度太恶劣了，我要投诉你"),
     ]
-    _, summary = call_sentiment(_call(lines), sentiment)
-    assert summary["calmed_down"] is False
-    assert isinstance(summary["customer_end"], float) and summary["customer_end"] < 0
+    summary = call_sentiment(_call(lines), sentiment)
+    assert summary.calmed_down is False
+    assert isinstance(summary.customer_end, float) and summary.customer_end < 0
 
 
 def test_backchannels_are_neutral_and_skip_the_model(sentiment):
@@ -185,11 +186,12 @@ def test_backchannels_are_neutral_and_skip_the_model(sentiment):
             return sentiment.predict(texts)
 
     model = Counting()
-    turns, summary = call_sentiment(_call(ANGRY_THEN_THANKFUL), model)  # type: ignore[arg-type]
+    summary = call_sentiment(_call(ANGRY_THEN_THANKFUL), model)  # type: ignore[arg-type]
     assert "嗯。" not in model.seen and "好的好的。" not in model.seen
+    turns = summary.turns
     assert turns[5].label == "neutral" and turns[5].score == 0.0
-    assert summary["turns_skipped"] == 2
-    assert summary["turns_scored"] == len(ANGRY_THEN_THANKFUL) - 2
+    assert summary.turns_skipped == 2
+    assert summary.turns_scored == len(ANGRY_THEN_THANKFUL) - 2
     with pytest.raises(ConfigError):
         SentimentOptions(trajectory_share=0.9)
 
@@ -197,10 +199,10 @@ def test_backchannels_are_neutral_and_skip_the_model(sentiment):
 def test_summary_keys_and_agent_tone(sentiment):
     from pipeline.sentiment import SentimentOptions, call_sentiment
 
-    _, summary = call_sentiment(
+    summary = call_sentiment(
         _call(ANGRY_THEN_THANKFUL), sentiment, SentimentOptions(trajectory_turns=2)
     )
-    assert set(summary) == {
+    assert set(summary.stored()) == {
         "model",
         "turns_scored",
         "turns_skipped",
@@ -217,26 +219,25 @@ def test_summary_keys_and_agent_tone(sentiment):
         "agent_tone",
         "agent_negative_share",
     }
-    assert summary["customer_trajectory_turns"] == 2
-    assert summary["customer_most_negative_turn"] in (1, 3)
-    share = summary["agent_negative_share"]
+    assert summary.customer_trajectory_turns == 2
+    assert summary.customer_most_negative_turn in (1, 3)
+    share = summary.agent_negative_share
     assert isinstance(share, float) and 0 <= share <= 1
-    assert summary["agent_tone"] in ("negative", "neutral", "positive")
-    speakers = summary["speakers"]
-    assert isinstance(speakers, dict)
-    assert speakers["customer"]["turns"] == 6 and speakers["customer"]["scored"] == 4
+    assert summary.agent_tone in ("negative", "neutral", "positive")
+    customer = summary.speakers["customer"]
+    assert customer.turns == 6 and customer.scored == 4
 
 
 def test_a_call_with_too_little_customer_speech_has_no_trajectory(sentiment):
     from pipeline.sentiment import call_sentiment
 
-    turns, summary = call_sentiment(
+    summary = call_sentiment(
         _call([("agent", "您好，请问有什么可以帮您？"), ("customer", "嗯")]), sentiment
     )
-    assert summary["customer_start"] is None and summary["calmed_down"] is None
-    assert summary["customer_mean"] is None and turns[1].label == "neutral"
-    _, empty = call_sentiment(_call([]), sentiment)
-    assert empty["turns_scored"] == 0 and empty["agent_negative_share"] is None
+    assert summary.customer_start is None and summary.calmed_down is None
+    assert summary.customer_mean is None and summary.turns[1].label == "neutral"
+    empty = call_sentiment(_call([]), sentiment)
+    assert empty.turns_scored == 0 and empty.agent_negative_share is None
 
 
 # --- any Hugging Face text-classification folder ------------------------------------
@@ -294,8 +295,8 @@ def test_any_hugging_face_folder_replaces_the_default(tmp_path, id2label):
     assert len(out) == 3
     for label, score in out:
         assert label in ("negative", "neutral", "positive") and -1 <= score <= 1
-    _, summary = call_sentiment(_call(ANGRY_THEN_THANKFUL), model)
-    assert summary["model"] == "tiny"
+    summary = call_sentiment(_call(ANGRY_THEN_THANKFUL), model)
+    assert summary.model == "tiny"
 
 
 def test_label_names_are_read_as_sentiment():
