@@ -137,7 +137,7 @@ def instrumented() -> Iterator[StageClock]:
     """
     import pipeline.audio
     import pipeline.call
-    from flows import ledger, work
+    from flows import ledger, storing, work
     from pipeline.analyze import Analyser
     from storage.local import LocalStore
 
@@ -147,10 +147,10 @@ def instrumented() -> Iterator[StageClock]:
         (work.CallWorker, "recordings", "listing"),
         (LocalStore, "stat", "stat"),
         (work.CallWorker, "_metadata", "metadata"),
-        (work.CallWorker, "_write_results", "results write"),
-        (work.CallWorker, "_store", "db write"),
+        (storing, "_write_results", "results write"),
+        (storing, "_store", "db write"),
         (ledger, "claim", "ledger claim"),
-        (work, "_redacted_audio", "redacted audio"),
+        (work, "redacted_audio", "redacted audio"),
         (pipeline.audio, "decode", "decode"),
         (pipeline.call, "transcribe_call", "transcribe"),
         (Analyser, "analyse", "analyse"),
@@ -223,13 +223,11 @@ def _loaded_worker(folder: Path, settings: Any) -> Any:
 
 def bare_pipeline(worker: Any, paths: Sequence[Path]) -> float:
     """(a): the computation alone, as ``CallWorker._process`` does it, nothing else."""
-    from flows.work import _analysis_metadata
+    from flows.storing import analysis_metadata
     from pipeline.audio import decode
-    from pipeline.call import transcribe_call
-    from pipeline.configured import call_options
     from storage.call_metadata import CallMetadata
 
-    settings, models, analyser = worker.settings, worker.transcriber.models, worker.analyser
+    settings, transcriber, analyser = worker.settings, worker.transcriber, worker.analyser
     total = 0.0
     for path in paths:
         data = path.read_bytes()  # reading the file is storage's part: (b) pays it
@@ -237,9 +235,10 @@ def bare_pipeline(worker: Any, paths: Sequence[Path]) -> float:
         meta = CallMetadata(call_id=path.stem, **sidecar)
         start = time.perf_counter()
         audio = decode(data, name=str(path), max_duration=settings.max_duration_s)
-        options = call_options(settings, agent_channel=meta.agent_channel)
-        transcript = transcribe_call(audio, models, options, call_id=meta.call_id)
-        analyser.analyse(transcript, _analysis_metadata(meta))
+        transcript = transcriber.transcribe_audio(
+            audio, call_id=meta.call_id, agent_channel=meta.agent_channel
+        )
+        analyser.analyse(transcript, analysis_metadata(meta))
         total += time.perf_counter() - start
     return total
 
