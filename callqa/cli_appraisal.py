@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from callqa.cli_common import ConfigOption, StoreOption, fail
 from core.errors import CallqaError
 
 if TYPE_CHECKING:
@@ -19,25 +20,11 @@ if TYPE_CHECKING:
     from rules.policy import Policy
     from storage.schema import AgentScorecard
 
-StoreOption = Annotated[
-    Optional[str],  # noqa: UP045 - typer needs Optional on 3.11
-    typer.Option("--store", help="Scorecard store URL (default: the configured store)."),
-]
 PolicyOption = Annotated[
     Optional[Path],  # noqa: UP045
     typer.Option("--policy", help="Policy file (default: the bundled rules/policy.yaml)."),
 ]
-ConfigOption = Annotated[
-    Optional[Path],  # noqa: UP045
-    typer.Option("--config", "-c", help="TOML settings file (default: ./callqa.toml if present)."),
-]
-
 surveys_app = typer.Typer(help="Customer satisfaction surveys (§5.3).", no_args_is_help=True)
-
-
-def _fail(message: str, code: int = 2) -> typer.Exit:
-    Console(stderr=True).print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
-    return typer.Exit(code)
 
 
 @contextmanager
@@ -123,10 +110,10 @@ def scorecard(
                 compute_month(session, month, _policy(policy))
                 row = agent_scorecard(session, agent, month)
             if row is None:
-                raise _fail(f"agent {agent!r} has no calls in {month} in the store", 1)
+                raise fail(f"agent {agent!r} has no calls in {month} in the store", 1)
             print_scorecard(Console(), row)
     except CallqaError as exc:
-        raise _fail(str(exc)) from exc
+        raise fail(str(exc)) from exc
 
 
 CSV_COLUMNS = (
@@ -229,7 +216,7 @@ def report(
             rows = print_quarter(console, session, quarter, chosen)
             months = {m: month_scorecards(session, m) for m in quarter_months(quarter)}
             if not rows:
-                raise _fail(f"no calls with an agent in {quarter} in the store", 1)
+                raise fail(f"no calls with an agent in {quarter} in the store", 1)
             if csv_file is not None:
                 every = [*(r for m in months.values() for r in m), *rows]
                 # formula-safe: agent and team ids come from recording metadata
@@ -238,9 +225,9 @@ def report(
                     fh.write(text)
                 console.print(f"wrote {csv_file}")
     except CallqaError as exc:
-        raise _fail(str(exc)) from exc
+        raise fail(str(exc)) from exc
     except OSError as exc:
-        raise _fail(f"{csv_file}: cannot write the CSV ({exc.strerror})") from exc
+        raise fail(f"{csv_file}: cannot write the CSV ({exc.strerror})") from exc
 
 
 @surveys_app.command("import")
@@ -257,7 +244,7 @@ def import_command(
         with _session(store, config) as session:
             result = import_surveys(session, file)
     except CallqaError as exc:
-        raise _fail(str(exc)) from exc
+        raise fail(str(exc)) from exc
     console.print(result.summary())
     if result.ignored_columns:
         console.print(f"ignored columns: {', '.join(result.ignored_columns)}")

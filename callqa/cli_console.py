@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -12,23 +11,23 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from callqa.cli_common import (
+    ConfigOption,
+    StoreOption,
+    actor,
+    configured_settings,
+    fail,
+    open_store,
+)
 from core.errors import CallqaError
+from core.urls import without_password
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from console.audio import AudioSource
     from core.config import Settings
-    from storage.database import Store
 
-ConfigOption = Annotated[
-    Optional[Path],  # noqa: UP045 - typer needs Optional on 3.11
-    typer.Option("--config", "-c", help="TOML settings file (default: ./callqa.toml if present)"),
-]
-StoreOption = Annotated[
-    Optional[str],  # noqa: UP045
-    typer.Option("--store", help="Scorecard store URL (default: the configured one)."),
-]
 ROLE_HELP = "admin, qa_lead, compliance, supervisor (needs --team) or agent (needs --agent)"
 
 users_app = typer.Typer(
@@ -40,20 +39,6 @@ StdinOption = Annotated[
     bool, typer.Option("--password-stdin", help="Read the password from standard input.")
 ]
 NameArgument = Annotated[str, typer.Argument(help="The account's sign-in name.")]
-
-
-def _fail(message: str) -> typer.Exit:
-    Console(stderr=True).print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
-    return typer.Exit(2)
-
-
-def _settings(config: Path | None) -> Settings:
-    from core.config import load_settings
-
-    try:
-        return load_settings(config)
-    except CallqaError as exc:
-        raise _fail(str(exc)) from exc
 
 
 def _audio_source(results: str | None, settings: Settings) -> AudioSource:
@@ -69,7 +54,7 @@ def _audio_source(results: str | None, settings: Settings) -> AudioSource:
         return ObjectStoreAudio(store)
     folder = Path(location).expanduser()
     if not folder.is_dir():
-        raise _fail(f"{folder}: results folder not found; give --results FOLDER or s3://bucket")
+        raise fail(f"{folder}: results folder not found; give --results FOLDER or s3://bucket")
     return FolderAudio(folder)
 
 
@@ -125,7 +110,7 @@ def serve(
     from console.sessions import SessionRules
     from console.signin import SignInRules
 
-    settings = _settings(config)
+    settings = configured_settings(config)
     hosts = [host, "localhost", "127.0.0.1", "::1", *(allowed_host or [])]
     try:
         app = create_app(
@@ -137,7 +122,7 @@ def serve(
             sign_in=SignInRules(sessions=SessionRules(idle_seconds=idle_minutes * 60)),
         )
     except CallqaError as exc:
-        raise _fail(_masked(str(exc), store)) from exc
+        raise fail(without_password(str(exc), store)) from exc
     if host in ("0.0.0.0", "::", "") and not allowed_host:
         Console(stderr=True).print(
             f"[yellow]warning:[/yellow] listening on every address, but answering only to "
@@ -160,38 +145,6 @@ def serve(
     )
 
 
-def _masked(message: str, store_url: str | None) -> str:
-    """``message`` without the password of ``store_url`` (driver errors quote URLs)."""
-    if not store_url:
-        return message
-    found = re.match(r"^(?:[A-Za-z][\w+.-]*://)?[^:/@]*:([^@]*)@", store_url)
-    if found and found.group(1):
-        return message.replace(found.group(1), "***")
-    return message
-
-
-def _open_store(store: str | None, config: Path | None) -> Store:
-    from storage.database import Store
-
-    try:
-        return Store(store or _settings(config).resolved_store_url())
-    except CallqaError as exc:
-        raise _fail(_masked(str(exc), store)) from exc
-    except Exception as exc:  # a driver's own error may quote the URL it was given
-        raise _fail(_masked(f"cannot open the store: {exc}", store)) from exc
-
-
-def _actor() -> str:
-    """Who made a change, for the audit log: the operating-system user running callqa."""
-    import getpass
-    import os
-
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (OSError, KeyError):  # no name for this uid (a bare container)
-        return f"cli:uid-{os.getuid()}"
-
-
 def _password(from_stdin: bool) -> str:
     if from_stdin:
         return sys.stdin.readline().rstrip("\r\n")
@@ -204,12 +157,12 @@ def _change(
     """Runs one account change in one transaction and prints what it did."""
     from console.auth import AccountError
 
-    opened = _open_store(store, config)
+    opened = open_store(store, config)
     try:
         with opened.session() as session:
             done = change(session)
     except AccountError as exc:
-        raise _fail(str(exc)) from exc
+        raise fail(str(exc)) from exc
     finally:
         opened.close()
     if done:
@@ -254,7 +207,7 @@ def add_user(
         config,
         lambda session: accounts.add(
             session,
-            _actor(),
+            actor(),
             username,
             password,
             role,
@@ -277,7 +230,7 @@ def change_password(
 
     password = _password(password_stdin)
     _change(
-        store, config, lambda session: accounts.set_password(session, _actor(), username, password)
+        store, config, lambda session: accounts.set_password(session, actor(), username, password)
     )
 
 
@@ -288,7 +241,7 @@ def disable_user(
     """Stop an account signing in; its sessions end (enabling it does not revive them)."""
     from console import accounts
 
-    _change(store, config, lambda session: accounts.disable(session, _actor(), username))
+    _change(store, config, lambda session: accounts.disable(session, actor(), username))
 
 
 @users_app.command("enable")
@@ -298,7 +251,7 @@ def enable_user(
     """Let a disabled account sign in again."""
     from console import accounts
 
-    _change(store, config, lambda session: accounts.enable(session, _actor(), username))
+    _change(store, config, lambda session: accounts.enable(session, actor(), username))
 
 
 @users_app.command("remove")
@@ -313,7 +266,7 @@ def remove_user(
 
     if not yes and not typer.confirm(f"Remove the account {username!r}?"):
         raise typer.Exit(1)
-    _change(store, config, lambda session: accounts.remove(session, _actor(), username))
+    _change(store, config, lambda session: accounts.remove(session, actor(), username))
 
 
 @users_app.command("list")
@@ -321,7 +274,7 @@ def list_users(store: StoreOption = None, config: ConfigOption = None) -> None:
     """List console accounts (never their passwords)."""
     from console import accounts
 
-    opened = _open_store(store, config)
+    opened = open_store(store, config)
     table = Table()
     for column in ("user", "role", "team", "agent", "active", "created"):
         table.add_column(column)
@@ -337,7 +290,7 @@ def list_users(store: StoreOption = None, config: ConfigOption = None) -> None:
                     f"{account.created_at:%Y-%m-%d}",
                 )
     except Exception as exc:  # the driver's message may quote the URL
-        raise _fail(_masked(f"cannot read the accounts: {exc}", store)) from exc
+        raise fail(without_password(f"cannot read the accounts: {exc}", store)) from exc
     finally:
         opened.close()
     Console().print(table)

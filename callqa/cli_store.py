@@ -3,7 +3,6 @@ store (policy §6.2: regular backups; how long records are kept; legal holds).""
 
 from __future__ import annotations
 
-import getpass
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -14,23 +13,15 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from callqa.cli_common import ConfigOption, StoreOption, actor, fail, open_store, store_url
 from core.errors import CallqaError
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from storage.database import Store
     from storage.retention import RetentionPlan
 
 T = TypeVar("T")
-ConfigOption = Annotated[
-    Optional[Path],  # noqa: UP045 - typer needs Optional on 3.11
-    typer.Option("--config", "-c", help="TOML settings file (default: ./callqa.toml if present)"),
-]
-StoreOption = Annotated[
-    Optional[str],  # noqa: UP045
-    typer.Option("--store", help="Scorecard store URL (default: the configured one)."),
-]
 ByOption = Annotated[
     Optional[str],  # noqa: UP045
     typer.Option("--by", help="Who does this, for the audit log (default: cli:<os user>)."),
@@ -41,33 +32,8 @@ hold_app = typer.Typer(
 )
 
 
-def _fail(message: str) -> typer.Exit:
-    Console(stderr=True).print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
-    return typer.Exit(2)
-
-
-def _store_url(store: str | None, config: Path | None) -> str:
-    if store:
-        return store
-    from core.config import load_settings
-
-    try:
-        return load_settings(config).resolved_store_url()
-    except CallqaError as exc:
-        raise _fail(str(exc)) from exc
-
-
-def _open_store(store: str | None, config: Path | None) -> Store:
-    from storage.database import Store
-
-    try:
-        return Store(_store_url(store, config))
-    except CallqaError as exc:
-        raise _fail(str(exc)) from exc
-
-
 def _who(by: str | None) -> str:
-    return by or f"cli:{getpass.getuser()}"
+    return by or actor()
 
 
 def _steps(console: Console) -> Progress:
@@ -88,14 +54,14 @@ def backup(
     """
     from storage.backup import backup as make_backup
 
-    url = _store_url(store, config)
+    url = store_url(store, config)
     console = Console()
     try:
         with _steps(console) as progress:
             task = progress.add_task("starting", total=None)
             made = make_backup(url, dest, lambda step: progress.update(task, description=step))
     except CallqaError as exc:
-        raise _fail(str(exc)) from exc
+        raise fail(str(exc)) from exc
     m = made.manifest
     console.print(
         f"backup of [bold]{m.store}[/bold] ({m.engine}, schema {m.revision}): "
@@ -122,7 +88,7 @@ def restore(
     """
     from storage.backup import restore as run_restore
 
-    url = _store_url(store, config)
+    url = store_url(store, config)
     console = Console()
     try:
         with _steps(console) as progress:
@@ -131,7 +97,7 @@ def restore(
                 src, url, force=force, progress=lambda s: progress.update(task, description=s)
             )
     except CallqaError as exc:
-        raise _fail(str(exc)) from exc
+        raise fail(str(exc)) from exc
     m = report.backup.manifest
     migrated = f", migrated from schema {report.migrated_from}" if report.migrated_from else ""
     console.print(
@@ -187,12 +153,12 @@ def retention(
     from storage import retention as rules
 
     if dry_run == apply_:
-        raise _fail("give exactly one of --dry-run or --apply")
+        raise fail("give exactly one of --dry-run or --apply")
     if archive is not None and not apply_:
-        raise _fail("--archive goes with --apply")
+        raise fail("--archive goes with --apply")
     try:
         periods = load_policy(policy or load_settings(config).policy_file).retention
-        opened = _open_store(store, config)
+        opened = open_store(store, config)
         try:
             with opened.session() as session:
                 if apply_:
@@ -202,7 +168,7 @@ def retention(
         finally:
             opened.close()
     except CallqaError as exc:
-        raise _fail(str(exc)) from exc
+        raise fail(str(exc)) from exc
     console = Console()
     console.print(_plan_table(found, applied=apply_))
     if apply_:
@@ -273,12 +239,12 @@ def hold_list(store: StoreOption = None, config: ConfigOption = None) -> None:
 
 
 def _with_store(store: str | None, config: Path | None, work: Callable[[Session], T]) -> T:
-    opened = _open_store(store, config)
+    opened = open_store(store, config)
     try:
         with opened.session() as session:
             return work(session)
     except CallqaError as exc:
-        raise _fail(str(exc)) from exc
+        raise fail(str(exc)) from exc
     finally:
         opened.close()
 

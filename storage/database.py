@@ -20,7 +20,7 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.errors import CallqaError
-from core.urls import masked_url
+from core.urls import masked_url, without_password
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -105,7 +105,8 @@ def migrate(url: str, revision: str = "head") -> None:
             command.upgrade(config, revision)
     except OperationalError as exc:
         raise StoreError(
-            f"cannot open the scorecard store {masked_url(url)}: {_scrubbed(str(exc.orig), url)}"
+            f"cannot open the scorecard store {masked_url(url)}: "
+            f"{without_password(str(exc.orig), url)}"
         ) from exc
     finally:
         engine.dispose()
@@ -132,12 +133,3 @@ class Store:
 
     def close(self) -> None:
         self.engine.dispose()
-
-
-def _scrubbed(message: str, url: str) -> str:
-    """A driver's message with the URL's password taken out, should the driver echo it."""
-    try:
-        password = make_url(url).password
-    except ArgumentError:
-        return message
-    return message.replace(str(password), "***") if password else message
