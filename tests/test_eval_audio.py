@@ -42,7 +42,12 @@ def test_every_rule_fails_and_passes_often_enough_to_measure(scripts):
     assert min(moods.values()) >= 15, moods
 
 
-def test_labels_follow_the_conventions(scripts):
+TUNING = Path(__file__).parent / "data" / "eval_tune"
+
+
+@pytest.mark.parametrize("folder", [SCRIPTS, TUNING], ids=["held-out", "tuning"])
+def test_labels_follow_the_conventions(folder):
+    scripts = load_scripts(folder)
     ops = ("identity_verification", "risk_disclosure", "customer_consent", "result_confirmation")
     for call_id, call in scripts.items():
         out = call["outcomes"]
