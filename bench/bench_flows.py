@@ -4,6 +4,8 @@ worker processes on one machine keep up with the best single process.
     .venv/bin/python bench/bench_flows.py                      # 50 calls; throughput on 20
     .venv/bin/python bench/bench_flows.py --calls 6 --throughput-calls 6   # a quick check
     .venv/bin/python bench/bench_flows.py --skip-throughput --out flows.json
+    .venv/bin/python bench/bench_flows.py --skip-overhead --skip-throughput \
+        --concurrency-calls 6 --repeats 2                      # auto vs hand-picked only
 
 1. Overhead. The same ~60 s stereo calls go through (a) the bare pipeline (decode from bytes
    → transcribe_call → Analyser.analyse, models loaded once, nothing written) and (b)
@@ -17,6 +19,12 @@ worker processes on one machine keep up with the best single process.
    (1 thread each), each on a fresh copy; the store is then checked: every call done
    exactly once, and both workers did some.
 
+3. Concurrency. ``run_batch`` (what ``callqa process`` runs) at ``concurrency = "auto"``
+   (the default) against hand-picked workers x threads (1 x 2, the default before
+   ``auto``; 2 x 1; 2 x 2), each on a fresh copy, interleaved over ``--repeats`` rounds
+   (the order rotating), medians of calls per minute over the batch's own time; prints
+   auto / best hand-picked (target >= 0.95) and auto / 1 x 2 (target >= 1.4).
+
 The five distinct calls are synthesised once (Kokoro TTS) under ``$CALLQA_CACHE/bench``;
 batches are copies under different names, in ``--work`` (default
 ``$CALLQA_CACHE/bench-flows``, outside the repository).
@@ -29,6 +37,7 @@ import json
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -44,6 +53,8 @@ sys.path.insert(0, str(ROOT))
 
 OVERHEAD_TARGET = 0.05
 THROUGHPUT_TARGET = 0.90
+AUTO_VS_BEST_TARGET = 0.95
+AUTO_VS_OLD_DEFAULT_TARGET = 1.4
 CALL_SECONDS = 60.0
 
 
@@ -205,9 +216,12 @@ class Overhead:
 
 
 def _settings(data_dir: Path, **overrides: Any) -> Any:
+    """Settings for one call at a time (the overhead runs), workers and threads fixed as
+    ``run_batch(..., concurrency=1)`` fixes them, so that the preloaded worker is its."""
     from core.config import load_settings
+    from pipeline.configured import resolve_concurrency
 
-    return load_settings(data_dir=data_dir, **overrides)
+    return resolve_concurrency(load_settings(data_dir=data_dir, **overrides), 1)[0]
 
 
 def _loaded_worker(folder: Path, settings: Any) -> Any:
@@ -362,6 +376,7 @@ def run_processes(
     env = os.environ | {
         "CALLQA_DATA_DIR": str(data_dir),
         "CALLQA_CPU_THREADS": str(threads),
+        "CALLQA_CONCURRENCY": "1",  # one call at a time in each process
         "COLUMNS": "200",  # one summary line, whatever the terminal
     }
     start = time.perf_counter()
@@ -429,8 +444,121 @@ def measure_throughput(calls: Sequence[Path], work: Path, count: int) -> list[Th
     return results
 
 
+# --- 3. concurrency: auto against hand-picked workers x threads ----------------------------
+CONCURRENCY_RUNS: tuple[tuple[str, str, int | None], ...] = (
+    ("auto", "auto", None),
+    ("1 x 2 (default before auto)", "1", 2),
+    ("2 x 1", "2", 1),
+    ("2 x 2", "2", 2),
+)
+
+
+@dataclass
+class ConcurrencyRun:
+    label: str
+    calls: int
+    flow_s: list[float] = field(default_factory=list)
+    chosen: str = ""
+
+    @property
+    def calls_per_min(self) -> float:
+        return 60 * self.calls / statistics.median(self.flow_s)
+
+
+def measure_concurrency(
+    calls: Sequence[Path], work: Path, count: int, repeats: int, settings_count: int
+) -> list[ConcurrencyRun]:
+    """Each setting's ``run_batch`` (what ``callqa process --concurrency`` runs) on a fresh
+    copy and store, in this process (one Prefect API for all: its start-up is the same for
+    every setting and not what is compared), every setting once per round, the order
+    rotating (A B C, B C A, ...); the models of each setting are loaded before the clock."""
+    from flows.process import run_batch
+    from models.whisper import load_whisper
+    from pipeline.configured import resolve_concurrency, whisper_config
+
+    chosen = CONCURRENCY_RUNS[:settings_count]
+    runs = [ConcurrencyRun(label, count) for label, _, _ in chosen]
+    for _, workers, threads in chosen:
+        resolved, _ = resolve_concurrency(_plain_settings(work, threads), workers)
+        load_whisper(whisper_config(resolved))
+    # the process's first batch starts Prefect's API and loads the analysis: not per setting
+    print("concurrency: warm-up batch of 1 call ...", file=sys.stderr, flush=True)
+    make_batch(calls, work / "concurrency-warm-up", 1)
+    shutil.rmtree(work / "concurrency-warm-up-data", ignore_errors=True)
+    run_batch(
+        str(work / "concurrency-warm-up"),
+        _plain_settings(work / "concurrency-warm-up-data", None),
+        concurrency=1,
+    )
+    for round_ in range(repeats):
+        order = list(range(len(chosen)))
+        order = order[round_ % len(order) :] + order[: round_ % len(order)]
+        for i in order:
+            label, workers, threads = chosen[i]
+            print(
+                f"concurrency round {round_ + 1}/{repeats}: {label} on {count} calls"
+                f" (load {os.getloadavg()[0]:.1f}) ...",
+                file=sys.stderr,
+                flush=True,
+            )
+            # a new folder and store each time: a worker (and its store) is kept per folder
+            folder = work / f"concurrency-{i}-round-{round_}"
+            data_dir = work / f"concurrency-{i}-round-{round_}-data"
+            make_batch(calls, folder, count)
+            shutil.rmtree(data_dir, ignore_errors=True)
+            settings = _plain_settings(data_dir, threads)
+            summary = run_batch(str(folder), settings, concurrency=workers)
+            if summary.count("processed") != count:
+                raise SystemExit(f"{label}: not every call processed: {summary.reports}")
+            runs[i].flow_s.append(summary.seconds)
+            runs[i].chosen = summary.concurrency
+            print(f"  {summary.seconds:.1f} s: {summary.concurrency}", file=sys.stderr, flush=True)
+    return runs
+
+
+def _plain_settings(data_dir: Path, threads: int | None) -> Any:
+    from core.config import load_settings
+
+    return load_settings(data_dir=data_dir, cpu_threads=threads)
+
+
+def _concurrency_report(console: Any, runs: Sequence[ConcurrencyRun]) -> dict[str, Any]:
+    from rich.table import Table
+
+    table = Table(
+        title=f"calls per minute by concurrency ({runs[0].calls} x ~60 s stereo calls, medians)"
+    )
+    for column in ("setting", "ran as", "flow s (each round)", "calls/min", "vs 1 x 2"):
+        table.add_column(column)
+    old_default = runs[1].calls_per_min
+    for r in runs:
+        table.add_row(
+            r.label,
+            r.chosen.split(" (")[0],
+            ", ".join(f"{s:.1f}" for s in r.flow_s),
+            f"{r.calls_per_min:.2f}",
+            f"{r.calls_per_min / old_default:.3f}",
+        )
+    console.print(table)
+    auto = runs[0]
+    best = max(runs[1:], key=lambda r: r.calls_per_min)
+    vs_best, vs_old = auto.calls_per_min / best.calls_per_min, auto.calls_per_min / old_default
+    passed = vs_best >= AUTO_VS_BEST_TARGET and vs_old >= AUTO_VS_OLD_DEFAULT_TARGET
+    console.print(
+        f"auto chose: {auto.chosen}\n"
+        f"auto / best hand-picked ({best.label}) = {vs_best:.3f} (target >= {AUTO_VS_BEST_TARGET});"
+        f" auto / 1 x 2 = {vs_old:.3f} (target >= {AUTO_VS_OLD_DEFAULT_TARGET}): "
+        f"{'[green]PASS[/green]' if passed else '[red]FAIL[/red]'}"
+    )
+    return {"auto_vs_best": vs_best, "auto_vs_old_default": vs_old, "concurrency": passed}
+
+
 # --- the report -----------------------------------------------------------------------
-def report(overhead: Overhead | None, throughput: list[Throughput]) -> dict[str, Any]:
+def report(
+    overhead: Overhead | None,
+    throughput: list[Throughput],
+    concurrency: Sequence[ConcurrencyRun] = (),
+) -> dict[str, Any]:
     from rich.console import Console
 
     console = Console(width=160)
@@ -457,6 +585,8 @@ def report(overhead: Overhead | None, throughput: list[Throughput]) -> dict[str,
             f" (and each call once, both workers busy): "
             f"{'[green]PASS[/green]' if passed else '[red]FAIL[/red]'}"
         )
+    if concurrency:
+        verdicts |= _concurrency_report(console, concurrency)
     return verdicts
 
 
@@ -516,6 +646,19 @@ def main() -> None:
     parser.add_argument("--throughput-calls", type=int, default=20)
     parser.add_argument("--skip-overhead", action="store_true")
     parser.add_argument("--skip-throughput", action="store_true")
+    parser.add_argument(
+        "--concurrency-calls",
+        type=int,
+        default=8,
+        help="auto vs hand-picked: calls a run (0: skip)",
+    )
+    parser.add_argument("--repeats", type=int, default=2, help="auto vs hand-picked: rounds")
+    parser.add_argument(
+        "--concurrency-settings",
+        type=int,
+        default=len(CONCURRENCY_RUNS),
+        help="how many of auto, 1 x 2, 2 x 1, 2 x 2 to run (3: leave out the oversubscribed 2 x 2)",
+    )
     parser.add_argument("--work", type=Path, help="scratch folder (default $CALLQA_CACHE/...)")
     parser.add_argument("--out", type=Path, help="write the numbers as JSON here")
     args = parser.parse_args()
@@ -527,6 +670,8 @@ def main() -> None:
     # Prefect's own database for these runs, apart from the user's (~/.prefect); shared
     # by the in-process runs and the subprocesses, as workers on one machine share it.
     os.environ.setdefault("PREFECT_HOME", str(work / "prefect"))
+    # a shared, loaded machine can take minutes to start the API: not what is measured
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "300")
     # callqa's Prefect defaults (quiet logs, no analytics) must be set before Prefect is
     # imported; flows.process imports Prefect first, so import them here explicitly.
     import flows.prefect_env  # noqa: F401
@@ -538,13 +683,19 @@ def main() -> None:
     throughput = []
     if not args.skip_throughput:
         throughput = measure_throughput(calls, work, args.throughput_calls)
-    verdicts = report(overhead, throughput)
+    concurrency: list[ConcurrencyRun] = []
+    if args.concurrency_calls:
+        concurrency = measure_concurrency(
+            calls, work, args.concurrency_calls, args.repeats, args.concurrency_settings
+        )
+    verdicts = report(overhead, throughput, concurrency)
     if args.out:
         numbers = {
             "overhead": None
             if overhead is None
             else asdict(overhead) | {"per_call_s": overhead.per_call_s, "ratio": overhead.ratio},
             "throughput": [asdict(t) | {"calls_per_min": t.calls_per_min} for t in throughput],
+            "concurrency": [asdict(c) | {"calls_per_min": c.calls_per_min} for c in concurrency],
             "verdicts": verdicts,
         }
         args.out.write_text(json.dumps(numbers, indent=2), encoding="utf-8")

@@ -23,8 +23,13 @@ if TYPE_CHECKING:
 def process(
     source: Annotated[str, typer.Argument(help="s3://bucket/prefix, or a folder of recordings.")],
     concurrency: Annotated[
-        Optional[int],  # noqa: UP045 - typer needs Optional on 3.11
-        typer.Option("--concurrency", "-j", min=1, help="Calls processed at once."),
+        Optional[str],  # noqa: UP045 - typer needs Optional on 3.11
+        typer.Option(
+            "--concurrency",
+            "-j",
+            help="Calls processed at once: a number, or 'auto' (the default: chosen from the"
+            " cores and memory, and printed in the summary).",
+        ),
     ] = None,
     store: Annotated[
         Optional[str],  # noqa: UP045
@@ -50,7 +55,7 @@ def process(
 
     console = Console()
     try:
-        settings = load_settings(config, store_url=store, concurrency=concurrency)
+        settings = load_settings(config, store_url=store, concurrency=_concurrency(concurrency))
         from storage.s3_versioning import results_versioning_warning
 
         unprotected = results_versioning_warning(source, settings)
@@ -64,6 +69,14 @@ def process(
         raise typer.Exit(2) from exc
     print_summary(console, summary)
     raise typer.Exit(1 if summary.failed else 0)
+
+
+def _concurrency(value: str | None) -> int | str | None:
+    if value is None or value == "auto":
+        return value
+    if value.isdigit() and int(value) >= 1:
+        return int(value)
+    raise typer.BadParameter(f"{value!r}: give 'auto' or a whole number >= 1", param_hint="-j")
 
 
 def run_with_progress(
@@ -140,6 +153,8 @@ def print_summary(console: Console, summary: BatchSummary) -> None:
         f"({summary.seconds:.1f} s)",
         highlight=False,
     )
+    if summary.concurrency:
+        console.print(f"concurrency: {escape(summary.concurrency)}", highlight=False)
     troubled = [r for r in summary.reports if r.status in ("quarantined", "failed")]
     if troubled:
         table = Table("recording", "status", "reason", title="needs attention")

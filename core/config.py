@@ -26,13 +26,24 @@ class Settings(BaseSettings):
     # --- models ---------------------------------------------------------------------
     whisper_model: str = Field("base", description="'base' (shipped) or a CTranslate2 model folder")
     compute_type: str = "int8"
-    cpu_threads: int = Field(2, ge=1)
+    cpu_threads: int | None = Field(
+        None,
+        ge=1,
+        description="CPU threads per call's models; default: chosen with concurrency"
+        " (one call alone: every core)",
+    )
     diarization_segmentation: str | None = Field(None, description="segmentation checkpoint path")
     diarization_embedding: str | None = Field(None, description="CAM++ state-dict path")
 
     # --- recognition ----------------------------------------------------------------
     language: str = Field("zh", description="Whisper language code, or 'auto'")
     beam_size: int = Field(5, ge=1, description="5: CER 0.126 vs 0.185 greedy, RTF 0.105")
+    whisper_batch_size: int = Field(
+        0,
+        ge=0,
+        description="speech chunks decoded at once by faster-whisper's batched pipeline;"
+        " 0 = off (bench/bench_batched.py)",
+    )
     vad: bool = True
     vad_threshold: float = Field(0.3, gt=0, lt=1, description="Silero speech probability")
     initial_prompt: str | None = None
@@ -82,7 +93,18 @@ class Settings(BaseSettings):
     s3_ca_bundle: str | None = Field(None, description="CA file to verify the S3 server's TLS")
     s3_sse: Literal["none", "s3", "kms"] = Field("none", description="server-side encryption")
     s3_kms_key: str | None = None
-    concurrency: int = Field(1, ge=1, description="calls processed at once in a batch")
+    concurrency: int | Literal["auto"] = Field(
+        "auto",
+        description="calls processed at once in a batch; 'auto': chosen from the cores and the"
+        " memory at start (core/concurrency.py), 1 thread a call while memory allows",
+    )
+
+    @field_validator("concurrency")
+    @classmethod
+    def _concurrency(cls, value: int | str) -> int | str:
+        if isinstance(value, int) and value < 1:
+            raise ValueError(f"concurrency {value}: give 'auto' or a whole number >= 1")
+        return value
 
     @field_validator("language")
     @classmethod

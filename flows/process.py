@@ -132,6 +132,8 @@ class BatchSummary:
     reports: list[CallReport] = field(default_factory=list)
     failed: list[CallReport] = field(default_factory=list)
     seconds: float = 0.0
+    concurrency: str = ""
+    """Workers x threads the batch ran with, and how they were chosen."""
 
     def count(self, status: str) -> int:
         return sum(1 for r in self.reports if r.status == status)
@@ -241,17 +243,27 @@ def run_batch(
     source: str,
     settings: Settings,
     *,
-    concurrency: int | None = None,
+    concurrency: int | str | None = None,
     deployment: str | None = None,
     chunk_size: int = 4,
 ) -> BatchSummary:
-    """Runs ``process_bucket`` with the configured concurrency (threads in this process)."""
-    workers = concurrency or settings.concurrency
+    """Runs ``process_bucket`` with the configured concurrency: ``auto`` (the default) or a
+    number of calls at once, threads in this process sharing one copy of the models. With a
+    deployment each worker machine runs its chunks one call at a time, on all its cores."""
+    from pipeline.configured import resolve_concurrency
+
+    how = "each deployment worker: one call at a time"
+    if not deployment:
+        settings, choice = resolve_concurrency(settings, concurrency)
+        how = choice.describe()
+    workers = settings.concurrency if isinstance(settings.concurrency, int) else 1
     runner: Any = ThreadPoolTaskRunner(max_workers=workers)
     configured = process_bucket.with_options(task_runner=runner)
-    return configured(
+    summary = configured(
         source,
         parameters_for(settings),
         deployment=deployment,
         chunk_size=chunk_size,
     )
+    summary.concurrency = how
+    return summary

@@ -45,6 +45,9 @@ class WhisperConfig:
     device: str = "cpu"
     compute_type: str = "int8"
     cpu_threads: int = 2
+    workers: int = 1
+    """Calls the model may run at once from different threads (CTranslate2 ``inter_threads``):
+    with one, concurrent calls would queue for the model one behind the other."""
 
     @property
     def label(self) -> str:
@@ -70,6 +73,11 @@ def resolve_whisper(model: str = "base") -> Path:
     return folder
 
 
+def model_bytes(model: str = "base") -> int:
+    """The size of the model's weights on disk: what a loaded copy takes, roughly."""
+    return (resolve_whisper(model) / "model.bin").stat().st_size
+
+
 def load_whisper(config: WhisperConfig | None = None) -> WhisperModel:
     """Load (once per process and config) the faster-whisper model."""
     return _load_whisper(config or WhisperConfig())
@@ -89,6 +97,7 @@ def _load_whisper(config: WhisperConfig) -> WhisperModel:
         device=config.device,
         compute_type=config.compute_type,
         cpu_threads=config.cpu_threads,
+        num_workers=config.workers,
         local_files_only=True,
     )
 

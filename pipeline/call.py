@@ -67,7 +67,11 @@ def transcribe_call(
     if layout == "stereo":
         channels = [
             transcribe_channel(
-                audio.channel(c), models.whisper, options.transcribe, channel=c, progress=progress
+                audio.recognition_input(c),
+                models.whisper,
+                options.transcribe,
+                channel=c,
+                progress=progress,
             )
             for c in range(audio.channels)
         ]
@@ -99,19 +103,17 @@ def transcribe_call(
 def channel_layout(audio: Audio) -> Layout:
     if audio.channels == 1:
         return "mono"
-    left, right = audio.channel(0), audio.channel(1)
-    rms = [float(np.sqrt(np.mean(np.square(ch, dtype=np.float64)))) for ch in (left, right)]
+    rms = [audio.rms(c) for c in (0, 1)]  # block by block: no float copy of an hour
     if min(rms) <= DEAD_CHANNEL_RATIO * max(rms):
         return "one_live_channel"
-    step = max(1, len(left) // 200_000)  # a decimated look is enough to tell
-    corr = np.corrcoef(left[::step], right[::step])[0, 1]
+    step = max(1, audio.frames // 200_000)  # a decimated look is enough to tell
+    corr = np.corrcoef(audio.decimated(0, step), audio.decimated(1, step))[0, 1]
     return "duplicated_stereo" if corr >= DUPLICATE_CORRELATION else "stereo"
 
 
 def _mono_signal(audio: Audio, layout: Layout) -> np.ndarray:
     if layout == "one_live_channel":
-        energy = [float(np.mean(np.square(audio.channel(c), dtype=np.float64))) for c in (0, 1)]
-        return audio.channel(int(np.argmax(energy)))
+        return audio.channel(int(np.argmax([audio.rms(c) for c in (0, 1)])))
     return audio.mono()
 
 

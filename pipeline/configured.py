@@ -4,6 +4,13 @@ settings) never imports a stage."""
 
 from __future__ import annotations
 
+from core.concurrency import (
+    ConcurrencyChoice,
+    choose_concurrency,
+    fixed_concurrency,
+    this_machine,
+    usable_cores,
+)
 from core.config import Settings
 from models.diarization import DiarizationModelConfig
 from models.whisper import WhisperConfig
@@ -14,10 +21,12 @@ from pipeline.transcribe import TranscribeOptions
 
 
 def whisper_config(settings: Settings) -> WhisperConfig:
+    """One model per process, run by as many calls at once as the batch's workers."""
     return WhisperConfig(
         model=settings.whisper_model,
         compute_type=settings.compute_type,
-        cpu_threads=settings.cpu_threads,
+        cpu_threads=_threads(settings),
+        workers=settings.concurrency if isinstance(settings.concurrency, int) else 1,
     )
 
 
@@ -25,8 +34,39 @@ def diarization_config(settings: Settings) -> DiarizationModelConfig:
     return DiarizationModelConfig(
         segmentation=settings.diarization_segmentation,
         embedding=settings.diarization_embedding,
-        threads=settings.cpu_threads,
+        threads=_threads(settings),
     )
+
+
+def _threads(settings: Settings) -> int:
+    """The configured threads per call; unset (not yet chosen with the concurrency), every
+    core: one call alone has the machine to itself."""
+    return settings.cpu_threads or usable_cores()
+
+
+def resolve_concurrency(
+    settings: Settings, concurrency: int | str | None = None
+) -> tuple[Settings, ConcurrencyChoice]:
+    """The settings with workers and threads per call fixed for this machine, now (``auto``
+    measured from the cores and the memory available; ``concurrency`` overrides the
+    configured value), and the choice, for the run summary."""
+    from models.whisper import model_bytes
+
+    wanted = concurrency if concurrency is not None else settings.concurrency
+    machine = this_machine()
+    if wanted == "auto":
+        choice = choose_concurrency(
+            machine,
+            model_bytes=model_bytes(settings.whisper_model),
+            max_duration_s=settings.max_duration_s,
+            threads=settings.cpu_threads,
+        )
+    else:
+        choice = fixed_concurrency(machine, int(wanted), settings.cpu_threads)
+    resolved = settings.model_copy(
+        update={"concurrency": choice.workers, "cpu_threads": choice.threads}
+    )
+    return resolved, choice
 
 
 def recognition_hotwords(settings: Settings) -> tuple[str, ...]:
@@ -55,6 +95,7 @@ def call_options(settings: Settings, *, agent_channel: str | None = None) -> Cal
             initial_prompt=settings.initial_prompt,
             hotwords=recognition_hotwords(settings),
             output_script=settings.output_script,
+            batch_size=settings.whisper_batch_size,
         ),
         diarize=DiarizeOptions(
             num_speakers=None

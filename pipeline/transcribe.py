@@ -1,5 +1,8 @@
 """Speech recognition of one channel with faster-whisper, guarded against its known failures.
 
+A channel longer than ``WINDOW_S`` is recognised window by window (cut between words), so
+that memory stays flat however long the call.
+
 Defaults follow what measured best for call audio on 2 CPU cores (OFFLINE-STACK.md):
 VAD on (a threshold of 0.3), beam search, no conditioning on previous text (it feeds loops), word
 timestamps, OpenCC to the configured script, a repeated-token filter and a silence-
@@ -8,9 +11,11 @@ hallucination filter.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from itertools import pairwise
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -49,6 +54,9 @@ class TranscribeOptions:
     hallucination_silence_s: float | None = 2.0
     no_speech_threshold: float = 0.6
     log_prob_threshold: float = -1.0
+    batch_size: int = 0
+    """Speech chunks decoded together by faster-whisper's ``BatchedInferencePipeline``; 0:
+    one after another (see ``Settings.whisper_batch_size`` for what was measured)."""
 
     def whisper_kwargs(self) -> dict[str, object]:
         """The arguments for ``WhisperModel.transcribe`` (also used by the benchmark's baseline)."""
@@ -95,6 +103,13 @@ class ChannelTranscript:
     """Seconds the VAD judged to be speech: 0 means no speech at all on this channel."""
 
 
+# Longer channels are recognised in windows of about this length, cut at the quietest
+# 10 ms within the window's last CUT_SEARCH_S: faster-whisper computes the features of all
+# the audio it is given at once (~1.5 GB for an hour), a window's take ~0.2 GB.
+WINDOW_S = 600.0
+CUT_SEARCH_S = 30.0
+
+
 def transcribe_channel(
     samples: np.ndarray,
     model: WhisperModel,
@@ -103,31 +118,56 @@ def transcribe_channel(
     channel: int = 0,
     progress: ProgressHook = no_progress,
 ) -> ChannelTranscript:
-    """Transcribe one channel (float32 mono, 16 kHz)."""
+    """Transcribe one channel (16 kHz mono: float32 in [-1, 1], or int16 PCM)."""
     duration = len(samples) / SAMPLE_RATE
     stage = f"transcribe ch{channel}"
     progress(stage, 0.0, duration)
     if not np.any(samples):  # digital silence: the VAD would find nothing either
         return ChannelTranscript(channel, (), options.language, 0.0, duration, 0.0)
-    raw_segments, info = model.transcribe(samples, **options.whisper_kwargs())
     convert = script_converter(options.output_script)
     voiced = VoicedFrames(samples)
     segments: list[Segment] = []
-    for raw in raw_segments:  # a generator: recognition happens while we iterate
-        segment = _clean_segment(raw, convert, options)
-        if segment is not None:
-            segments.append(voiced.tighten(segment))
-        progress(stage, min(float(raw.end), duration), duration)
+    speech = 0.0
+    infos = []
+    for lo, hi in voiced.windows(WINDOW_S, CUT_SEARCH_S):
+        offset = lo / SAMPLE_RATE
+        recognise = _recogniser(model, options)
+        raw_segments, info = recognise(_float32(samples[lo:hi]), **options.whisper_kwargs())
+        for raw in raw_segments:  # a generator: recognition happens while we iterate
+            segment = _clean_segment(raw, convert, options, offset)
+            if segment is not None:
+                segments.append(voiced.tighten(segment))
+            progress(stage, min(offset + float(raw.end), duration), duration)
+        window_speech = float(info.duration_after_vad if options.vad else info.duration)
+        speech += window_speech
+        infos.append((window_speech, info))
     progress(stage, duration, duration)
-    speech = info.duration_after_vad if options.vad else info.duration
+    _, main = max(infos, key=lambda pair: pair[0])  # the language of the most speech
     return ChannelTranscript(
         channel=channel,
         segments=tuple(segments),
-        language=info.language,
-        language_probability=float(info.language_probability),
+        language=main.language,
+        language_probability=float(main.language_probability),
         duration=duration,
-        speech_duration=float(speech),
+        speech_duration=speech,
     )
+
+
+def _recogniser(model: WhisperModel, options: TranscribeOptions) -> Any:
+    """``model.transcribe``, or the batched pipeline's (it decodes the VAD's speech chunks
+    ``batch_size`` at a time, each on its own, without the text before it)."""
+    if options.batch_size <= 0:
+        return model.transcribe
+    from faster_whisper import BatchedInferencePipeline
+
+    batched = BatchedInferencePipeline(model)
+    return functools.partial(batched.transcribe, batch_size=options.batch_size)
+
+
+def _float32(samples: np.ndarray) -> np.ndarray:
+    if samples.dtype == np.int16:
+        return np.multiply(samples, 1.0 / 32768, dtype=np.float32)
+    return np.asarray(samples, dtype=np.float32)
 
 
 class VoicedFrames:
@@ -143,12 +183,34 @@ class VoicedFrames:
     SEARCH_S = 1.0
 
     def __init__(self, samples: np.ndarray) -> None:
-        hop = int(SAMPLE_RATE * self.FRAME_S)
-        usable = len(samples) // hop * hop
-        frames = samples[:usable].reshape(-1, hop).astype(np.float32)
-        rms_db = 10 * np.log10(np.mean(np.square(frames), axis=1) + 1e-10)
-        floor = float(np.percentile(rms_db, 10)) if len(rms_db) else -100.0
-        self.voiced = rms_db > max(floor + self.ABOVE_FLOOR_DB, -60.0)
+        self.hop = int(SAMPLE_RATE * self.FRAME_S)
+        usable = len(samples) // self.hop * self.hop
+        # block by block: an hour's frames as float would be another copy of the channel
+        block = self.hop * 60_000
+        levels = [
+            np.mean(
+                np.square(_float32(samples[at : min(at + block, usable)])).reshape(-1, self.hop),
+                axis=1,
+            )
+            for at in range(0, usable, block)
+        ]
+        power = np.concatenate(levels) if levels else np.zeros(0)
+        self.rms_db = 10 * np.log10(power + 1e-10)
+        floor = float(np.percentile(self.rms_db, 10)) if len(self.rms_db) else -100.0
+        self.voiced = self.rms_db > max(floor + self.ABOVE_FLOOR_DB, -60.0)
+        self.samples = len(samples)
+
+    def windows(self, window_s: float, search_s: float) -> list[tuple[int, int]]:
+        """Sample ranges of about ``window_s`` that together cover the channel, each cut at
+        the quietest frame of its last ``search_s`` seconds (between words, not in one)."""
+        window, search = int(window_s / self.FRAME_S), int(search_s / self.FRAME_S)
+        cuts, start, frames = [0], 0, len(self.rms_db)
+        while frames - start > window + search:
+            lo = start + window - search
+            start = lo + int(np.argmin(self.rms_db[lo : start + window]))
+            cuts.append(start)
+        edges = [c * self.hop for c in cuts] + [self.samples]
+        return list(pairwise(edges))
 
     def _frame(self, seconds: float) -> int:
         return min(max(int(seconds / self.FRAME_S), 0), len(self.voiced))
@@ -182,13 +244,17 @@ class VoicedFrames:
         )
 
 
-def _clean_segment(raw: object, convert: object, options: TranscribeOptions) -> Segment | None:
+def _clean_segment(
+    raw: object, convert: object, options: TranscribeOptions, offset: float = 0.0
+) -> Segment | None:
+    """A recognised segment, cleaned, on the channel's clock (``offset``: where the window
+    it came from starts)."""
     text_of = convert  # a callable str -> str
     words_raw: Sequence[object] = getattr(raw, "words", None) or ()
     words = [
         Word(
-            start=round(float(w.start), 3),  # type: ignore[attr-defined]
-            end=round(max(float(w.end), float(w.start)), 3),  # type: ignore[attr-defined]
+            start=round(offset + float(w.start), 3),  # type: ignore[attr-defined]
+            end=round(offset + max(float(w.end), float(w.start)), 3),  # type: ignore[attr-defined]
             text=text_of(w.word),  # type: ignore[attr-defined,operator]
             p=min(max(float(w.probability), 0.0), 1.0),  # type: ignore[attr-defined]
         )
@@ -201,7 +267,7 @@ def _clean_segment(raw: object, convert: object, options: TranscribeOptions) -> 
     else:
         chars = list(text_of(raw.text))  # type: ignore[attr-defined,operator]
         text = "".join(collapse_repeats(chars, key=str, max_repeats=options.max_repeats)).strip()
-        start, end = float(raw.start), float(raw.end)  # type: ignore[attr-defined]
+        start, end = offset + float(raw.start), offset + float(raw.end)  # type: ignore[attr-defined]
     if not text or is_silence_hallucination(text):
         return None
     return Segment(

@@ -152,3 +152,59 @@ def test_default_limit_is_four_hours():
     from pipeline.audio import DEFAULT_MAX_DURATION_S
 
     assert DEFAULT_MAX_DURATION_S == 4 * 3600
+
+
+def _float_decode(path, channels: int) -> np.ndarray:
+    """The decoder as it was before it streamed: PyAV resampling to float32 blocks, joined
+    at the end. The reference the streamed int16 decoder must match."""
+    import av
+
+    layout = "stereo" if channels == 2 else "mono"
+    resampler = av.AudioResampler(format="fltp", layout=layout, rate=SAMPLE_RATE)
+    blocks = []
+    with av.open(str(path)) as container:
+        for frame in container.decode(container.streams.audio[0]):
+            frame.pts = None
+            blocks += [out.to_ndarray() for out in resampler.resample(frame)]
+        blocks += [out.to_ndarray() for out in resampler.resample(None)]
+    return np.concatenate(blocks, axis=1).astype(np.float32).reshape(channels, -1)
+
+
+@pytest.mark.parametrize("suffix", [".wav", ".flac", ".ogg", ".mp3"])
+@pytest.mark.parametrize(("rate", "channels"), [(16000, 2), (44100, 2), (8000, 1)])
+def test_streamed_int16_decoding_gives_the_samples_the_float_decoder_gave(
+    tmp_path, suffix, rate, channels
+):
+    noise = np.random.default_rng(7).standard_normal((channels, 3 * rate))
+    path = write_audio(tmp_path / f"call{suffix}", tone(3.0, rate, channels) + 0.05 * noise, rate)
+    audio = decode(path)
+    before = _float_decode(path, channels)
+    assert audio.samples.shape == before.shape
+    # the same samples, rounded to the nearest of int16's steps
+    np.testing.assert_allclose(audio.samples, before, rtol=0, atol=0.5001 / 32768)
+
+
+def test_decoded_channels_are_separate_int16_buffers():
+    audio = decode(real("faster-whisper/stereo_diarization.wav"))
+    assert audio.pcm is not None and len(audio.pcm) == 2
+    left, right = audio.pcm
+    assert left.dtype == right.dtype == np.int16
+    assert left.ndim == 1 and len(left) == len(right) == audio.frames
+    assert not np.shares_memory(left, right)  # one channel can go without the other
+    # float32 is made on demand, one channel at a time, from those buffers
+    assert audio.channel(1).dtype == np.float32
+    np.testing.assert_array_equal(audio.channel(1), right.astype(np.float32) / 32768)
+    assert audio.rms(0) == pytest.approx(float(np.sqrt(np.mean(audio.channel(0) ** 2.0))))
+
+
+def test_buffers_grow_when_the_stream_outruns_its_declared_length():
+    from pipeline.audio import _ChannelBuffers
+
+    buffers = _ChannelBuffers(2, declared_s=0.001)  # a header promising almost nothing
+    blocks = [np.full((2, 40_000), i, dtype=np.int16) for i in range(5)]
+    for block in blocks:
+        buffers.append(block)
+    left, right = buffers.trimmed()
+    assert left.dtype == np.int16
+    np.testing.assert_array_equal(left, np.concatenate([b[0] for b in blocks]))
+    np.testing.assert_array_equal(right, np.concatenate([b[1] for b in blocks]))

@@ -243,3 +243,57 @@ def test_storage_hiccups_are_retried_and_the_call_still_stored_once(
         "select attempts from processed_recordings where source like '%card_loss.wav'"
     ).fetchone()[0]
     assert attempts == 2  # claimed, released on the error, claimed again by the retry
+
+
+def test_process_with_auto_concurrency_runs_the_chosen_workers_and_says_so(
+    recordings, tmp_path, monkeypatch
+):
+    import threading
+
+    from typer.testing import CliRunner
+
+    import flows.process
+    from callqa.cli import app
+    from core.concurrency import choose_concurrency, this_machine
+    from core.config import load_settings
+    from models.whisper import model_bytes
+
+    monkeypatch.setenv("CALLQA_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("COLUMNS", "240")
+    threads_seen: set[int] = set()
+    running, peak, lock = [0], [0], threading.Lock()
+
+    class Watch:
+        def listed(self, count: int) -> None: ...
+
+        def started(self, key: str) -> None:
+            with lock:
+                threads_seen.add(threading.get_ident())
+                running[0] += 1
+                peak[0] = max(peak[0], running[0])
+
+        def done(self, report) -> None:
+            with lock:
+                running[0] -= 1
+
+    stop = flows.process.listen(Watch())
+    try:
+        result = CliRunner().invoke(app, ["process", str(recordings), "--concurrency", "auto"])
+    finally:
+        stop()
+    assert result.exit_code == 0, result.output
+    said = re.search(r"concurrency: (\d+) workers? x (\d+) threads? \(auto: ", result.output)
+    assert said, result.output
+    workers, threads = int(said[1]), int(said[2])
+    settings = load_settings(None)
+    expected = choose_concurrency(
+        this_machine(),
+        model_bytes=model_bytes(settings.whisper_model),
+        max_duration_s=settings.max_duration_s,
+    )
+    assert (workers, threads) == (expected.workers, expected.threads)
+    # that many calls really ran at once, on that many threads, with a model that lets them
+    assert len(threads_seen) == workers and peak[0] >= workers
+    models = [w.transcriber.models.whisper.model for w in flows.process._workers.values()]
+    assert any(m.num_workers == workers for m in models)
+    assert "3 processed" in result.output

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 
 import jiwer
 import pytest
@@ -128,3 +129,82 @@ def test_silence_hallucinations_are_recognised(text):
 @pytest.mark.parametrize("text", ["谢谢您的来电，请问还有其他问题吗", "谢谢", "好的，谢谢"])
 def test_real_speech_is_not_a_hallucination(text):
     assert not is_silence_hallucination(text)
+
+
+def test_long_channels_are_cut_into_windows_between_sounds():
+    import numpy as np
+
+    from pipeline.transcribe import VoicedFrames
+
+    rate = 16000
+    t = np.arange(10 * rate) / rate
+    signal = 0.3 * np.sin(2 * np.pi * 300 * t)
+    gaps = [(3.5, 3.7), (7.2, 7.4)]
+    for lo, hi in gaps:
+        signal[int(lo * rate) : int(hi * rate)] = 0.0
+    windows = VoicedFrames(signal.astype(np.float32)).windows(window_s=4.0, search_s=1.0)
+    assert windows[0][0] == 0 and windows[-1][1] == len(signal)
+    assert all(a[1] == b[0] for a, b in pairwise(windows))  # no hole
+    cuts = [start / rate for start, _ in windows[1:]]
+    assert len(cuts) == len(gaps)
+    for cut, (lo, hi) in zip(cuts, gaps, strict=True):
+        assert lo <= cut <= hi  # in the silence, not in the sound
+
+
+def test_int16_channels_are_recognised_as_their_float_samples(whisper):
+    audio = decode(real("faster-whisper/stereo_diarization.wav"))
+    options = TranscribeOptions(language="en", beam_size=1)
+    from_int16 = transcribe_channel(audio.pcm[0], whisper, options)
+    from_float = transcribe_channel(audio.channel(0), whisper, options)
+    assert from_int16.segments and from_int16.segments == from_float.segments
+
+
+def test_a_long_channel_is_recognised_window_by_window_on_the_channels_clock(whisper, monkeypatch):
+    import numpy as np
+
+    import pipeline.transcribe
+
+    # the eight real Mandarin clips one after another (~45 s), half a second apart
+    rows = [r for r in manifest() if r["language"] == "zh" and r["kind"] == "transcript"]
+    pause = np.zeros(8000, dtype=np.float32)
+    samples = np.concatenate([x for r in rows for x in (decode(real(r["file"])).mono(), pause)])
+    options = TranscribeOptions(beam_size=1)
+    monkeypatch.setattr(pipeline.transcribe, "WINDOW_S", 15.0)
+    monkeypatch.setattr(pipeline.transcribe, "CUT_SEARCH_S", 5.0)
+    windowed = transcribe_channel(samples, whisper, options)
+    windows = pipeline.transcribe.VoicedFrames(samples).windows(15.0, 5.0)
+    assert len(windows) >= 3
+    # each window recognised on its own, its times moved by where it starts
+    expected = []
+    for lo, hi in windows:
+        alone = transcribe_channel(samples[lo:hi], whisper, options)
+        expected += [(s.text, s.start + lo / 16000, s.end + lo / 16000) for s in alone.segments]
+    got = [(s.text, s.start, s.end) for s in windowed.segments]
+    assert [text for text, _, _ in got] == [text for text, _, _ in expected]
+    for (_, start, end), (_, want_start, want_end) in zip(got, expected, strict=True):
+        # edges are pinned on the whole channel's voiced frames, not the window's: they
+        # may move by up to the search span, never more
+        span = pipeline.transcribe.VoicedFrames.SEARCH_S
+        assert start == pytest.approx(want_start, abs=span)
+        assert end == pytest.approx(want_end, abs=span)
+    assert windowed.segments[-1].start > 2 * 15.0 - 5.0  # the last window is on the clock
+
+
+def test_batched_recognition_is_a_setting_and_recognises_alike(whisper):
+    from faster_whisper import BatchedInferencePipeline
+
+    from core.config import load_settings
+    from pipeline.configured import call_options
+    from pipeline.transcribe import _recogniser
+
+    # off by default: on CPU it measured slower (bench/bench_batched.py)
+    assert call_options(load_settings(None)).transcribe.batch_size == 0
+    options = call_options(load_settings(None, whisper_batch_size=8)).transcribe
+    assert options.batch_size == 8
+    recognise = _recogniser(whisper, options)
+    assert recognise.func.__self__.__class__ is BatchedInferencePipeline
+    assert recognise.keywords == {"batch_size": 8}
+    row = next(r for r in manifest() if r["file"] == "PaddleSpeech/zh.wav")
+    channel = transcribe_channel(decode(real(row["file"])).mono(), whisper, options)
+    assert jiwer.cer(_chars(row["reference"]), _chars(_text(channel))) <= 0.25
+    assert all(s.words for s in channel.segments)  # word timings, as unbatched gives them

@@ -4,7 +4,6 @@ channel where the recording is stereo."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 from typing import Literal
 
 import numpy as np
@@ -68,4 +67,4 @@ def redact_audio(
                 edge = 0.5 - 0.5 * np.cos(np.pi * np.arange(n) / n)
                 ramp[:n], ramp[hi - lo - n :] = edge, edge[::-1]
             samples[rows, lo:hi] = (tone * ramp).astype(np.float32)
-    return replace(audio, samples=samples)
+    return audio.with_samples(samples)
