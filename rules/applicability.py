@@ -30,7 +30,7 @@ def applicability(
     label = rule.applies_label or describe(condition, events.event_label)
     sign_context = [events.call.evidence(events.event_hits(e)[0]) for e in signs]
     context = [events.call.evidence(events.event_hits(e)[0]) for e in sorted(present)]
-    confidence = round(max(0.0, 1.0 - weight), 3)
+    confidence = round(min(1.0, max(0.0, 1.0 - weight)), 3)
     if weight >= settings.signs_apply:
         return min(1.0, weight / (settings.signs_apply + settings.signs_review)), sign_context
     if weight >= settings.signs_review:
@@ -53,9 +53,11 @@ def applicability(
 
 
 def _signs(rule: Rule, events: EventOrder) -> tuple[float, list[str]]:
-    """The weight of the rule's signs present in the call, and which they are."""
+    """The weight of the rule's signs present in the call (counter-signs, such as an
+    offer declined, weigh against), and which signs for it they are."""
     present = [e for e in rule.signs if events.event_hits(e)]
-    return sum(rule.signs[e] for e in present), present
+    weight = sum(rule.signs[e] for e in present)
+    return weight, [e for e in present if rule.signs[e] > 0]
 
 
 def _trigger_confidence(condition: Condition, present: set[str], events: EventOrder) -> float:

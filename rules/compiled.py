@@ -45,6 +45,7 @@ def _matcher(pack: RulePack, phrases: PhraseSet, threshold: float | None) -> Phr
         phrases.patterns,
         exclude=phrases.exclude,
         exclude_scope=phrases.exclude_scope,
+        exclude_sentence=phrases.exclude_sentence,
         threshold=phrases.threshold or threshold or s.threshold,
         exact=phrases.exact,
         fuzzy_min_syllables=s.fuzzy_min_syllables,

@@ -61,6 +61,7 @@ class PhraseMatcher:
         *,
         exclude: Sequence[str] = (),
         exclude_scope: Literal["sentence", "clause"] = "sentence",
+        exclude_sentence: Sequence[str] = (),
         threshold: float = 0.85,
         exact: bool = False,
         fuzzy_min_syllables: int = 4,
@@ -93,6 +94,9 @@ class PhraseMatcher:
         self._patterns = [(p, re.compile(p)) for p in patterns]
         self._exclude = re.compile("|".join(f"(?:{p})" for p in exclude)) if exclude else None
         self._clause = exclude_scope == "clause"
+        self._exclude_sentence = (
+            re.compile("|".join(f"(?:{p})" for p in exclude_sentence)) if exclude_sentence else None
+        )
 
     def matches(self, index: TextIndex, *, fuzzy: bool = True) -> list[Match]:
         """Every non-overlapping match in a text, earliest first. With ``fuzzy=False``
@@ -134,6 +138,10 @@ class PhraseMatcher:
                 (m, n)
                 for m, n in found
                 if not self._exclude.search(index.sentence(n, clause=self._clause))
+            ]
+        if self._exclude_sentence is not None:
+            found = [
+                (m, n) for m, n in found if not self._exclude_sentence.search(index.sentence(n))
             ]
         return _non_overlapping(m for m, _ in found)
 

@@ -75,10 +75,21 @@ class EventOrder:
             if refs is not None:
                 limit = check.within_turns
                 if not any(
-                    r.pos <= hit.pos and (limit is None or hit.turn - r.turn <= limit) for r in refs
+                    _at_or_before(r, hit) and (limit is None or hit.turn - r.turn <= limit)
+                    for r in refs
                 ):
                     return False
         return True
+
+    def voided(self, hit: Hit, check: Check) -> bool:
+        """Whether the check's ``voided_by`` event follows the hit closely enough to undo
+        it (a code sent, then 没收到 from the customer)."""
+        if check.voided_by is None:
+            return False
+        return any(
+            _at_or_before(hit, v) and v.turn - hit.turn <= check.voided_within_turns
+            for v in self.event_hits(check.voided_by)
+        )
 
     def anchors(self, check: Check, chosen: Mapping[str, list[Hit]]) -> list[Hit]:
         """The first occurrence of what a check is ordered against, for evidence."""
@@ -113,3 +124,11 @@ class EventOrder:
                 turns = f" (within {check.within_turns} turns)" if check.within_turns else ""
                 parts.append(f"after {label}{turns}")
         return " and ".join(parts) if parts else "out of place"
+
+
+def _at_or_before(ref: Hit, hit: Hit) -> bool:
+    """Whether ``ref`` starts before ``hit`` ends: a hit that overlaps what it must follow
+    counts as at it (申请已经提交成功 is both the deed and its result read back)."""
+    if ref.turn != hit.turn:
+        return ref.turn < hit.turn
+    return ref.match.start < hit.match.end

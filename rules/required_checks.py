@@ -37,7 +37,9 @@ def find_required(cr: CompiledRule, events: EventOrder, *, fuzzy: bool) -> Requi
     for cc in cr.require:
         check = cc.check
         scoped = [h for h in call.hits(cc.matcher, cc.speaker, fuzzy=fuzzy) if call.in_scope(h, cc)]
-        valid = [h for h in scoped if events.ordered(h, check, chosen)]
+        valid = [
+            h for h in scoped if events.ordered(h, check, chosen) and not events.voided(h, check)
+        ]
         chosen[check.name] = valid
         if valid:
             # Near the end of the call the last occurrence is the closing one.
