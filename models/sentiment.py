@@ -50,8 +50,9 @@ __all__ = [
 SentimentLabel = Literal["negative", "neutral", "positive"]
 DEFAULT = "default"
 # Bumped whenever the training recipe or its data change, so that an installed model
-# built the old way is rebuilt rather than silently kept: v2 adds the dialogue corpus.
-TRAINING_RECIPE = "v2"
+# built the old way is rebuilt rather than silently kept: v2 adds the dialogue corpus, v3
+# grows it, also trains on recognised punctuation and holds sentences out by a text hash.
+TRAINING_RECIPE = "v3"
 _TRAIN_COMMAND = "python -m models.sentiment_training"
 _REQUIRED_FILES = ("config.json", "metrics.json", "model.safetensors", "tokenizer.json")
 

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Literal
 from core.analysis import CallSentiment, SpeakerSentiment, Tone, TurnSentiment
 from core.errors import ConfigError
 from core.transcript import Transcript
+from pipeline.redact.options import PLACEHOLDERS
 
 if TYPE_CHECKING:
     from models.sentiment import SentimentModel
@@ -46,6 +47,8 @@ BACKCHANNELS: frozenset[str] = frozenset(
     }
 )  # fmt: skip
 _NON_WORD = re.compile(r"[\s\W_]+", re.UNICODE)
+# the redactor's placeholders, and a run of its mask character (＊)
+_PLACEHOLDER = re.compile("|".join([*(re.escape(p) for p in PLACEHOLDERS.values()), "＊+"]))
 
 
 @dataclass(frozen=True)
@@ -106,6 +109,12 @@ def is_backchannel(text: str, options: SentimentOptions = SentimentOptions()) ->
     return True
 
 
+def _without_placeholders(text: str) -> str:
+    """The turn without the redactor's placeholders ([电话], [卡号]…): a number read out
+    carries no mood, but the model reads the bracketed word as a complaint."""
+    return _PLACEHOLDER.sub("", text)
+
+
 def call_sentiment(
     transcript: Transcript,
     model: SentimentModel,
@@ -113,8 +122,9 @@ def call_sentiment(
 ) -> CallSentiment:
     """Per-turn sentiment of a call and its summary (one batched model run)."""
     turns = transcript.turns
-    scored = [i for i, turn in enumerate(turns) if not is_backchannel(turn.text, options)]
-    predictions = dict(zip(scored, model.predict([turns[i].text for i in scored]), strict=True))
+    texts = [_without_placeholders(turn.text) for turn in turns]
+    scored = [i for i, text in enumerate(texts) if not is_backchannel(text, options)]
+    predictions = dict(zip(scored, model.predict([texts[i] for i in scored]), strict=True))
     results = tuple(
         TurnSentiment(
             turn=i,

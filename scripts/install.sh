@@ -18,6 +18,8 @@ bash scripts/install_browser.sh ||
 stamp=.venv/.callqa-installed
 want=$(cat pyproject.toml constraints.txt | sha256sum | cut -c1-16)
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+  # a new sentiment recipe (TRAINING_RECIPE) needs its model built even in an installed .venv
+  .venv/bin/python -c 'from models.sentiment import ensure_sentiment_model; ensure_sentiment_model(progress=True)'
   echo "callqa: .venv is up to date"
   exit 0
 fi

@@ -384,3 +384,83 @@ def test_a_bad_dialogue_corpus_line_is_named(tmp_path):
     corpus.write_text("label\ttext\npositive\t好的谢谢\nnegative\t好的谢谢\n", encoding="utf-8")
     with pytest.raises(ModelNotFoundError, match="labelled twice"):
         load_dialogue(corpus)
+
+
+# --- the customer's mood at the end of a call (issue 9) ----------------------------
+
+
+def test_redaction_placeholders_carry_no_mood(sentiment):
+    # a read-out number is redacted before sentiment ([电话]); the model would read the
+    # bracketed word as a complaint, so it never sees it, and a turn of only that is skipped
+    from pipeline.sentiment import call_sentiment
+
+    seen: list[str] = []
+
+    class Recording:
+        name = "recording"
+
+        def predict(self, texts):
+            seen.extend(texts)
+            return sentiment.predict(texts)
+
+    lines = [
+        ("agent", "请问您的联系电话是多少？"),
+        ("customer", "[电话]。"),
+        ("customer", "打我这个号就行，[电话]，白天都能接。"),
+        ("customer", "身份证是[身份证号]，卡号＊＊＊＊＊＊＊＊。"),
+    ]
+    summary = call_sentiment(_call(lines), Recording())  # type: ignore[arg-type]
+    assert not any("[" in text or "＊" in text for text in seen), seen
+    assert summary.turns[1].score == 0.0 and summary.turns_skipped == 1
+    assert "打我这个号就行，，白天都能接。" in seen
+
+
+def test_numbers_and_plain_questions_carry_no_mood(sentiment):
+    # review corpora read any question or string of digits as a complaint; said by a
+    # customer in a call they are neutral (none of these is in the training corpus)
+    for text in (
+        "一三九，二二七五，八零四六。",
+        "后四位是三九零七，名字叫赵敏。",
+        "那手续费是从哪张卡扣的？",
+        "要是下周还没到账,我再打哪个电话?",
+    ):
+        assert sentiment.predict([text])[0][0] == "neutral", text
+
+
+def test_the_dialogue_split_is_stable_as_the_corpus_grows():
+    from models.sentiment_training import TrainingOptions, load_dialogue, split_dialogue
+
+    options = TrainingOptions()
+    dialogue = load_dialogue()
+    _, heldout_part = split_dialogue(dialogue[::2], options)
+    train_all, heldout_all = split_dialogue(dialogue, options)
+    assert set(heldout_part) <= set(heldout_all)
+    assert not set(heldout_all) & set(train_all)
+    assert 0.15 < len(heldout_all) / len(dialogue) < 0.25
+
+
+def test_recognised_text_shape_is_trained_too():
+    from models.sentiment_training import asr_shaped
+
+    assert asr_shaped("好吧……那我再等等，唉。") == "好吧那我再等等,唉"
+    assert asr_shaped("那要几天？") == "那要几天?"
+    assert asr_shaped("。") == "。"  # nothing left: the sentence as it was
+
+
+def test_customer_mood_at_the_end_of_the_development_calls(sentiment):
+    # issue 9: the labelled mood at the end of the 62 development calls (43/62 with the
+    # v2 model, 44/62 with v3); the held-out splits are judged by `callqa eval`, not here
+    import yaml
+
+    from pipeline.redact import redact_transcript
+    from pipeline.sentiment import call_sentiment
+
+    folder = ROOT / "tests" / "data" / "eval"
+    labels = yaml.safe_load((folder / "labels.yaml").read_text(encoding="utf-8"))["calls"]
+    agree = 0
+    for call_id, label in labels.items():
+        redacted, _ = redact_transcript(Transcript.read(folder / "calls" / f"{call_id}.json"))
+        end = call_sentiment(redacted, sentiment).customer_end
+        mood = "neutral" if end is None else sentiment.label_for(end)
+        agree += mood == label["sentiment_customer_end"]
+    assert agree / len(labels) >= 0.70, f"{agree}/{len(labels)}"

@@ -42,6 +42,7 @@ trainer is deterministic; the Unigram one is not, which is one reason BPE is the
 from models.sentiment_training.cli import main, rich_progress
 from models.sentiment_training.corpus import (
     Corpus,
+    asr_shaped,
     corpus_paths,
     load_corpus,
     load_dialogue,
@@ -63,6 +64,7 @@ __all__ = [
     "NEUTRAL_REFERENCE",
     "Corpus",
     "TrainingOptions",
+    "asr_shaped",
     "build_tokenizer",
     "corpus_paths",
     "dialogue_accuracy",

@@ -108,17 +108,27 @@ def load_dialogue(path: Path = DIALOGUE_FILE) -> list[tuple[str, str]]:
 def split_dialogue(
     dialogue: Sequence[tuple[str, str]], options: TrainingOptions
 ) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-    """(train, held-out): a fixed-seed split, stratified by label."""
-    rng = random.Random(options.seed + 2)
+    """(train, held-out): each sentence's side is decided by a hash of its text and the
+    seed alone, so that sentences added to the corpus later never move an existing one
+    between training and the held-out share (which a shuffle of the whole file would)."""
     train: list[tuple[str, str]] = []
     heldout: list[tuple[str, str]] = []
-    for label in DIALOGUE_TARGETS:
-        rows = [row for row in dialogue if row[1] == label]
-        rng.shuffle(rows)
-        cut = round(len(rows) * options.dialogue_heldout_share)
-        heldout += rows[:cut]
-        train += rows[cut:]
+    for text, label in dialogue:
+        digest = hashlib.sha256(f"{options.seed}:{text}".encode()).digest()
+        side = int.from_bytes(digest[:8], "big") / 2**64
+        (heldout if side < options.dialogue_heldout_share else train).append((text, label))
     return sorted(train), sorted(heldout)
+
+
+# How recognised speech is written, unlike the written corpus: ASCII commas and question
+# marks, no ellipses or exclamation marks, sentences run together (issue 9).
+_ASR_PUNCTUATION = str.maketrans({"，": ",", "、": ",", "；": ",", "？": "?", "！": ",", "…": ""})
+
+
+def asr_shaped(text: str) -> str:
+    """The sentence as a recogniser would write it (training sees both shapes)."""
+    shaped = text.translate(_ASR_PUNCTUATION).replace("。", ",").strip(", ")
+    return shaped.replace(",,", ",") or text
 
 
 def split_corpus(

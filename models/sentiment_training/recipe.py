@@ -22,6 +22,7 @@ from models.sentiment_training.corpus import (
     DIALOGUE_TARGETS,
     LABELS,
     TEXT_NORMALISATION,
+    asr_shaped,
     load_corpus,
     load_dialogue,
     split_corpus,
@@ -134,9 +135,13 @@ def train_sentiment_model(
             for y, p in zip(train_labels, teacher or train_labels, strict=True)
         ]
         # the dialogue sentences join the training split only, with their own targets
-        dialogue_ids = encode(tokenizer, [t for t, _ in dialogue_train])
-        for _ in range(options.dialogue_repeat):
-            encoded["train"][0].extend(dialogue_ids)
+        # every other repeat in the recogniser's shape (ASCII commas, no full stops)
+        shapes = (
+            encode(tokenizer, [t for t, _ in dialogue_train]),
+            encode(tokenizer, [asr_shaped(t) for t, _ in dialogue_train]),
+        )
+        for repeat in range(options.dialogue_repeat):
+            encoded["train"][0].extend(shapes[repeat % 2])
             encoded["train"][1].extend(int(label == "positive") for _, label in dialogue_train)
             targets += [DIALOGUE_TARGETS[label] for _, label in dialogue_train]
         progress("prepare", 2, 3)
