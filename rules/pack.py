@@ -30,6 +30,7 @@ from pydantic import (
 
 from core.analysis import Tag
 from rules.conditions import ID_PATTERN, Condition, maybe_condition
+from rules.live_checks import LiveCheck
 
 Speaker = Literal["agent", "customer", "any"]
 Severity = Literal["critical", "major", "minor"]
@@ -132,6 +133,12 @@ class PhraseSet(_Model):
     exclude_scope: Literal["sentence", "clause"] = Field(
         default="sentence", description="where exclude looks: up to 。？！； or also ，"
     )
+    exclude_sentence: tuple[str, ...] = Field(
+        default=(),
+        description="regular expressions that void a hit anywhere in its sentence, whatever"
+        " exclude_scope says: a proposal's question after a comma (给您提交，可以吗), a plan"
+        " for later in the next clause (先登记，等系统好了再改)",
+    )
     threshold: float | None = Field(default=None, gt=0, le=1)
     exact: bool = Field(default=False, description="characters only: no homophones, no fuzz")
 
@@ -143,7 +150,7 @@ class PhraseSet(_Model):
             raise ValueError("phrases must not be empty strings")
         return phrases
 
-    @field_validator("patterns", "exclude")
+    @field_validator("patterns", "exclude", "exclude_sentence")
     @classmethod
     def _patterns(cls, patterns: tuple[str, ...]) -> tuple[str, ...]:
         return _compile_patterns(patterns)
@@ -207,6 +214,12 @@ class Check(_Ordered):
     last_turns: int | None = Field(
         default=None, ge=1, description="only the speaker's last N turns ('at the end')"
     )
+    voided_by: str | None = Field(
+        default=None,
+        description="an event that undoes a hit when it follows within voided_within_turns"
+        " turns: a code sent but not received (没收到) is no identity check",
+    )
+    voided_within_turns: int = Field(default=2, ge=1)
 
 
 class AnswerTime(_Model):
@@ -243,13 +256,27 @@ class Rule(_Model):
         description="what the outcome feeds beyond its own row: answers_enquiry (§7.1), "
         "language_breach (§7.2)",
     )
-    signs: dict[Annotated[str, Field(pattern=ID_PATTERN)], Annotated[float, Field(gt=0, le=1)]] = (
+    signs: dict[Annotated[str, Field(pattern=ID_PATTERN)], Annotated[float, Field(ge=-1, le=1)]] = (
         Field(
             default={},
             description="events that suggest the rule applies although applies_when does not"
             " hold, with a weight each: the weights of those present add up to a needs_review"
-            " (settings.signs_review) or to applying the rule (settings.signs_apply)",
+            " (settings.signs_review) or to applying the rule (settings.signs_apply); a"
+            " negative weight is a counter-sign (the customer declined the offer)",
         )
+    )
+
+    @field_validator("signs")
+    @classmethod
+    def _no_zero_sign(cls, signs: dict[str, float]) -> dict[str, float]:
+        zero = [event for event, weight in signs.items() if weight == 0]
+        if zero:
+            raise ValueError(f"a sign's weight must not be 0 ({', '.join(zero)})")
+        return signs
+
+    live: bool = Field(
+        default=False,
+        description="also evaluated while the call is on (callqa live): alerts when it fails",
     )
 
     @model_validator(mode="after")
@@ -257,6 +284,8 @@ class Rule(_Model):
         phrase_checks = bool(self.require or self.forbid)
         if phrase_checks == (self.answer_time is not None):
             raise ValueError("give require and/or forbid checks, or answer_time (not both)")
+        if self.live and self.answer_time is not None:
+            raise ValueError("an answer_time rule cannot be live (it reads the ring time)")
         return self
 
     @property
@@ -280,13 +309,21 @@ class RulePack(_Model):
     hotwords: tuple[str, ...] | None = Field(
         default=None, description="transcription hotwords; default: derived from the rules"
     )
+    live_checks: tuple[LiveCheck, ...] = Field(
+        default=(), description="checks run only while a call is on (rules.live_checks)"
+    )
 
     @property
     def content_hash(self) -> str:
         """SHA-256 of the validated content: stable across YAML layout and comments, so
-        results can say exactly which rules produced them (idempotency keys)."""
+        results can say exactly which rules produced them (idempotency keys). What only the
+        live path reads (``live`` flags, ``live_checks``) is left out: it changes no batch
+        result, so marking a rule live must not make every stored call look stale."""
+        batch_only = self.model_dump(
+            mode="json", exclude={"live_checks": True, "rules": {"__all__": {"live"}}}
+        )
         canonical = json.dumps(
-            self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False, separators=(",", ":")
+            batch_only, sort_keys=True, ensure_ascii=False, separators=(",", ":")
         )
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
@@ -300,6 +337,10 @@ class RulePack(_Model):
             if rule.id == rule_id:
                 return rule
         raise KeyError(rule_id)
+
+    @property
+    def live_rules(self) -> tuple[Rule, ...]:
+        return tuple(rule for rule in self.rules if rule.live)
 
     def with_settings(self, **changes: object) -> RulePack:
         """A copy with some settings changed (e.g. the bank fixes ``answer_limit_s``);

@@ -183,6 +183,11 @@ def _check_references(pack: RulePack, source: str) -> None:
                     raise RulePackError(f"{where}: {kind}[{i}]: duplicate check name")
                 refs = [("before", r) for r in references(check.before)]
                 refs += [("after", r) for r in references(check.after)]
+                if check.voided_by is not None and check.voided_by not in pack.events:
+                    raise RulePackError(
+                        f"{where}: {kind}[{i}] '{check.name}': voided_by refers to unknown"
+                        f" event '{check.voided_by}' (events: {known_events})"
+                    )
                 for ref_kind, ref in refs:
                     if ref in pack.events:
                         continue
@@ -194,6 +199,13 @@ def _check_references(pack: RulePack, source: str) -> None:
                         " check of this rule"
                     )
                 names.add(check.name)
+    for live_check in pack.live_checks:
+        if live_check.id in seen:
+            raise RulePackError(
+                f"{source}: live check '{live_check.id}': its id is already used"
+                " (rule and live check ids must be unique)"
+            )
+        seen.add(live_check.id)
     if pack.hotwords is not None and any(not h.strip() for h in pack.hotwords):
         raise RulePackError(f"{source}: hotwords must not contain empty strings")
 
