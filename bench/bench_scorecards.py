@@ -12,6 +12,7 @@ and prints each against its target as a ratio (target / measured: above 1 is wit
 
     .venv/bin/python bench/bench_scorecards.py            # full size
     .venv/bin/python bench/bench_scorecards.py --calls 50000
+    .venv/bin/python bench/bench_scorecards.py --root /work/pg10m   # bulk_load.py's store
 """
 
 from __future__ import annotations
@@ -142,10 +143,44 @@ def run(calls: int) -> int:
     return 0
 
 
+def run_on_kept(root: Path) -> int:
+    """Every month's appraisal on the kept store of bench/bulk_load.py (10 M calls a year:
+    about 830,000 a month), timed one month at a time; the largest month is the figure."""
+    from bulk_load import DATABASE, SETTINGS
+    from sqlalchemy import func, select
+
+    from appraisal import compute_month
+    from rules.policy import load_policy
+    from storage.database import Store
+    from storage.schema import Call
+
+    policy = load_policy()
+    cluster = PgCluster(SETTINGS, root=root, locale="C.UTF-8", port=55432).start()
+    try:
+        store = Store(cluster.url(DATABASE))
+        with store.session() as s:
+            counted = s.execute(select(Call.month, func.count()).group_by(Call.month))
+            sizes: dict[str | None, int] = {month: n for month, n in counted}
+        print(f"{sum(sizes.values()):,} calls in {len(sizes)} months")
+        for month in sorted(m for m in sizes if m):
+            start = time.perf_counter()
+            with store.session() as s:
+                rows = compute_month(s, month, policy)
+            seconds = time.perf_counter() - start
+            print(f"{month}: {sizes[month]:>9,} calls, {len(rows)} agents  {seconds:6.1f} s"
+                  f"  target 60 s  ratio {60 / seconds:5.1f}x")  # fmt: skip
+        store.close()
+    finally:
+        cluster.stop()
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=1_000_000, help="calls to generate")
-    return run(parser.parse_args().calls)
+    parser.add_argument("--root", type=Path, help="time the kept cluster of bulk_load.py")
+    args = parser.parse_args()
+    return run_on_kept(args.root) if args.root else run(args.calls)
 
 
 if __name__ == "__main__":

@@ -136,6 +136,7 @@ def list_calls(
         result = services.queue(ctx, filters)
     return {
         "total": result.total,
+        "total_capped": result.total_capped,
         "page": result.page,
         "pages": result.pages,
         "to_review": result.to_review,

@@ -9,15 +9,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import Select, case, false, func, select
 from sqlalchemy.orm import Session
 
 from console.permissions import Scope
 from console.queries import effective_outcome
+from storage.scale_schema import AdherenceCount
 from storage.schema import Call, RuleOutcome
 
 # Rule outcomes carry their call's team, agent and month (copied when the call is stored),
-# so adherence is grouped and filtered on rule_results alone.
+# so adherence is counted per month, rule, team and agent (``adherence_counts``, kept by
+# triggers) and the drill-down filters rule_results alone.
 DIMENSIONS = ("rule", "team", "agent", "month")
 
 
@@ -78,28 +80,56 @@ class AdherenceCell:
     not_applicable: int
 
 
+def counts_where(scope: Scope, f: ComplianceFilters) -> list[Any]:
+    """``_adherence_where`` on ``adherence_counts``, whose missing month, team or agent is ''
+    (never equal to a filter's value; a month bound excludes it as NULL would)."""
+    where: list[Any] = []
+    if not scope.everything:
+        if scope.team_id is None and scope.agent_id is None:
+            where.append(false())
+        if scope.team_id is not None:
+            where.append(AdherenceCount.team_id == scope.team_id)
+        if scope.agent_id is not None:
+            where.append(AdherenceCount.agent_id == scope.agent_id)
+    if f.month_from:
+        where.append(AdherenceCount.month >= f.month_from)
+    if f.month_to:
+        where.append(AdherenceCount.month <= f.month_to)
+        where.append(AdherenceCount.month != "")
+    if f.team:
+        where.append(AdherenceCount.team_id == f.team)
+    if f.agent:
+        where.append(AdherenceCount.agent_id == f.agent)
+    if f.rule:
+        where.append(AdherenceCount.rule_id == f.rule)
+    return where
+
+
 def adherence_cells(session: Session, scope: Scope, f: ComplianceFilters) -> list[AdherenceCell]:
-    """One GROUP BY in the adherence index's own order (month, rule, team, agent): a single
-    streaming scan, however many ways the view then rolls it up."""
-    eff = effective_outcome()
+    """Read from ``adherence_counts`` (kept by triggers on every rule outcome written): one
+    row per month, rule, team, agent and outcome, however many calls there are."""
+    n = AdherenceCount.n
     columns: list[Any] = [
-        RuleOutcome.month,
-        RuleOutcome.rule_id,
-        RuleOutcome.team_id,
-        RuleOutcome.agent_id,
+        AdherenceCount.month,
+        AdherenceCount.rule_id,
+        AdherenceCount.team_id,
+        AdherenceCount.agent_id,
     ]
     query: Select[Any] = (
         select(
             *columns,
-            func.sum(case((eff == "passed", 1), else_=0)),
-            func.sum(case((eff == "failed", 1), else_=0)),
-            func.sum(case((eff == "not_applicable", 1), else_=0)),
+            func.sum(case((AdherenceCount.outcome == "passed", n), else_=0)),
+            func.sum(case((AdherenceCount.outcome == "failed", n), else_=0)),
+            func.sum(case((AdherenceCount.outcome == "not_applicable", n), else_=0)),
         )
-        .where(*_adherence_where(scope, f))
+        .where(*counts_where(scope, f))
         .group_by(*columns)
+        .having(func.sum(n) > 0)  # a group whose outcomes have all gone (deleted, moved)
     )
     return [
-        AdherenceCell(month, rule, team, agent, int(p or 0), int(x or 0), int(na or 0))
+        AdherenceCell(
+            month or None, rule, team or None, agent or None, int(p or 0), int(x or 0), int(na or 0)
+        )
         for month, rule, team, agent, p, x, na in session.execute(query)
     ]
 
@@ -120,6 +150,81 @@ def roll_up(cells: Sequence[AdherenceCell], by: str) -> list[Adherence]:
             totals.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")
         )
     ]
+
+
+# The compliance page shows this many teams, agents or months a page: a bank centre's
+# thousands of agents do not fit one grid (the export still has them all).
+GROUP_PAGE_SIZE = 50
+_GROUP_COLUMN = {
+    "team": AdherenceCount.team_id,
+    "agent": AdherenceCount.agent_id,
+    "month": AdherenceCount.month,
+}
+
+
+def adherence_rollup(
+    session: Session,
+    scope: Scope,
+    f: ComplianceFilters,
+    by: str,
+    groups: Sequence[str] | None = None,
+) -> list[Adherence]:
+    """``roll_up(adherence_cells(...), by)`` done by the database (optionally only for these
+    teams, agents or months): per rule, or per rule and team, agent or month."""
+    n = AdherenceCount.n
+    group = _GROUP_COLUMN.get(by)
+    keys: list[Any] = [AdherenceCount.rule_id] + ([group] if group is not None else [])
+    where = counts_where(scope, f)
+    if group is not None and groups is not None:
+        where.append(group.in_(list(groups)))
+    query = (
+        select(
+            *keys,
+            func.sum(case((AdherenceCount.outcome == "passed", n), else_=0)),
+            func.sum(case((AdherenceCount.outcome == "failed", n), else_=0)),
+            func.sum(case((AdherenceCount.outcome == "not_applicable", n), else_=0)),
+        )
+        .where(*where)
+        .group_by(*keys)
+        .having(func.sum(n) > 0)
+    )
+    out = []
+    for row in session.execute(query):
+        rule, counts = row[0], row[-3:]
+        value = (row[1] or None) if group is not None else None
+        out.append(Adherence(rule, value, *(int(c or 0) for c in counts)))
+    return sorted(out, key=lambda a: (a.rule_id, a.group or ""))
+
+
+def group_page(
+    session: Session,
+    scope: Scope,
+    f: ComplianceFilters,
+    by: str,
+    page: int,
+    page_size: int = GROUP_PAGE_SIZE,
+) -> tuple[list[str], int, int]:
+    """One page of the teams, agents or months with outcomes (in the grid's order: by name,
+    '' for "none" first), the number of them and the page shown (one past the last is the
+    last)."""
+    group = _GROUP_COLUMN[by]
+    present = (
+        select(group.label("value"))
+        .where(*counts_where(scope, f))
+        .group_by(group)
+        .having(func.sum(AdherenceCount.n) > 0)
+        .subquery()
+    )
+    total = int(session.scalar(select(func.count()).select_from(present)) or 0)
+    pages = max(1, -(-total // page_size))
+    page = min(max(1, page), pages)
+    values = session.scalars(
+        select(present.c.value)
+        .order_by(present.c.value)
+        .limit(page_size)
+        .offset((page - 1) * page_size)
+    )
+    return list(values), total, page
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from urllib.parse import parse_qsl, urlencode
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from console import audit, scorecard_views, services
+from console import audit, compliance_views, scorecard_views, services
 from console.api import sign_in_response, sign_out_response
 from console.app import context, render
 from console.compliance_queries import ComplianceFilters
@@ -191,8 +191,9 @@ def _compliance_filters(request: Request) -> ComplianceFilters:
 @router.get("/compliance")
 def compliance_page(request: Request, by: str = "team") -> Response:
     filters = _compliance_filters(request)
+    page = _page(request.query_params.get("page"))
     with context(request) as ctx:
-        view = services.compliance(ctx, filters, by)
+        view = compliance_views.compliance_page(ctx, filters, by, page)
         titles = ctx.rule_titles
         trend = trend_svg(
             {titles.get(r, r): values for r, values in sorted(view.trend.items())},
@@ -201,7 +202,7 @@ def compliance_page(request: Request, by: str = "team") -> Response:
         matrix: dict[str, dict[str, Any]] = {}
         for a in view.grouped:
             matrix.setdefault(a.rule_id, {})[a.group or "–"] = a
-        columns = sorted({a.group or "–" for a in view.grouped})
+        params = {**filters.as_params(), "by": by}
         return render(
             request,
             "compliance.html",
@@ -210,9 +211,10 @@ def compliance_page(request: Request, by: str = "team") -> Response:
             f=filters,
             trend=trend,
             matrix=matrix,
-            columns=columns,
+            columns=view.columns,
             options=services.filter_options(ctx),
-            params=urlencode({**filters.as_params(), "by": by}),
+            params=urlencode(params),
+            page_link=lambda n: "/compliance?" + urlencode({**params, "page": str(n)}),
             can_export=can(ctx.who, "export"),
         )
 
@@ -234,9 +236,19 @@ def scorecards_page(
     with context(request) as ctx:
         if ctx.who.role == "agent" and ctx.who.agent_id:
             return RedirectResponse(f"/scorecards/agents/{ctx.who.agent_id}", status_code=303)
-        view = scorecard_views.scorecards(ctx, period)
+        team = _blank(request.query_params.get("team"))
+        page = _page(request.query_params.get("page"))
+        view = scorecard_views.scorecards_page(ctx, period, team, page)
         cycles = ctx.policy.failing_cycles_before_action
-        return render(request, "scorecards.html", ctx.who, v=view, cycles=cycles)
+        params = {k: v for k, v in (("period", view.period), ("team", team)) if v}
+        return render(
+            request,
+            "scorecards.html",
+            ctx.who,
+            v=view,
+            cycles=cycles,
+            page_link=lambda n: "/scorecards?" + urlencode({**params, "page": str(n)}),
+        )
 
 
 @router.get("/scorecards/agents/{agent_id}")

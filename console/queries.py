@@ -25,6 +25,9 @@ from storage.schema import (
 )
 
 PAGE_SIZE = 50
+# Counting every match on a store of ten million calls costs seconds a page: the count stops
+# here and the page says "1,000+" (20 pages; a narrower filter finds the rest).
+COUNT_CAP = 1_000
 OUTCOMES = ("passed", "failed", "not_applicable", "needs_review")
 # The customer's sentiment at the end of the call, in the sentiment model's bands.
 SENTIMENT_BANDS = {"negative": (None, -0.2), "neutral": (-0.2, 0.2), "positive": (0.2, None)}
@@ -37,7 +40,10 @@ def effective_outcome() -> Any:
 
 def _search(session: Session, text: str) -> Any:
     if session.get_bind().dialect.name == "postgresql":
-        return Call.search_text.icontains(text, autoescape=True)
+        # ILIKE on the column itself (not lower(column) LIKE ...): what the trigram index
+        # (migration 0006) answers for three characters or more
+        escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        return Call.search_text.ilike(f"%{escaped}%", escape="\\")
     return Call.search_text.contains(text, autoescape=True)  # LIKE: ASCII case-insensitive
 
 
@@ -97,6 +103,7 @@ class QueuePage:
     page: int
     pages: int
     to_review: int = 0  # calls in scope with an outcome still waiting for a QA lead
+    total_capped: bool = False  # more than ``total`` (= COUNT_CAP) calls match
 
 
 def _queue_where(session: Session, scope: Scope, f: QueueFilters) -> list[Any]:
@@ -131,10 +138,19 @@ def _queue_where(session: Session, scope: Scope, f: QueueFilters) -> list[Any]:
     return where
 
 
-def queue(session: Session, scope: Scope, f: QueueFilters, page_size: int = PAGE_SIZE) -> QueuePage:
+def queue(
+    session: Session,
+    scope: Scope,
+    f: QueueFilters,
+    page_size: int = PAGE_SIZE,
+    count_cap: int = COUNT_CAP,
+) -> QueuePage:
     """Critical failures first, then flagged calls, then the lowest scores."""
     where = _queue_where(session, scope, f)
-    total = session.scalar(select(func.count(Call.id)).where(*where)) or 0
+    matches = select(Call.id).where(*where).limit(count_cap + 1).subquery()
+    total = session.scalar(select(func.count()).select_from(matches)) or 0
+    capped = total > count_cap
+    total = min(total, count_cap)
     pages = max(1, -(-total // page_size))
     page = min(max(1, f.page), pages)
     ids_query = (
@@ -145,22 +161,27 @@ def queue(session: Session, scope: Scope, f: QueueFilters, page_size: int = PAGE
         .limit(page_size)
     )
     ids = list(session.scalars(ids_query))
-    return QueuePage(_queue_rows(session, ids), total, page, pages, to_review(session, scope))
+    return QueuePage(
+        _queue_rows(session, ids), total, page, pages, to_review(session, scope), capped
+    )
 
 
 def to_review(session: Session, scope: Scope) -> int:
     """How many calls in scope have an outcome the analysis sent to review, undecided."""
-    return (
-        session.scalar(
-            # a decision is never needs_review: undecided = analysed so, not yet reviewed
-            select(func.count(func.distinct(RuleOutcome.call_id))).where(
-                scope.rule_outcomes(),
-                RuleOutcome.outcome == "needs_review",
-                RuleOutcome.reviewed_outcome.is_(None),
-            )
+    # a decision is never needs_review: undecided = analysed so, not yet reviewed. These
+    # conditions are those of the partial index ix_rule_results_undecided, and DISTINCT
+    # over its call_id order is a streaming pass, not a sort.
+    undecided = (
+        select(RuleOutcome.call_id)
+        .distinct()
+        .where(
+            scope.rule_outcomes(),
+            RuleOutcome.outcome == "needs_review",
+            RuleOutcome.reviewed_outcome.is_(None),
         )
-        or 0
+        .subquery()
     )
+    return session.scalar(select(func.count()).select_from(undecided)) or 0
 
 
 def _queue_rows(session: Session, ids: Sequence[str]) -> list[QueueRow]:
@@ -253,8 +274,17 @@ def call_detail(session: Session, call: Call) -> CallDetail:
 
 
 def months(session: Session, scope: Scope) -> list[str]:
-    query = select(Call.month).distinct().where(scope.calls(), Call.month.is_not(None))
-    return sorted((m for m in session.scalars(query) if m), reverse=True)
+    """The months with calls in scope, latest first: one index probe per month (a skip
+    scan of ix_calls_month), not a DISTINCT over every call."""
+    found: list[str] = []
+    while True:
+        after = found[-1] if found else ""  # no NULL or empty month
+        month = session.scalar(
+            select(func.min(Call.month)).where(scope.calls(), Call.month > after)
+        )
+        if month is None:
+            return found[::-1]
+        found.append(month)
 
 
 def teams(session: Session, scope: Scope) -> list[Team]:

@@ -14,12 +14,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, false, func, select, true
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, and_, case, false, func, or_, select, true
+from sqlalchemy.orm import Session, defer
 
+from console.compliance_queries import ComplianceFilters, counts_where
 from console.permissions import Scope
-from console.queries import effective_outcome
-from storage.schema import Agent, AgentScorecard, Call, RuleOutcome, Team
+from storage.scale_schema import AdherenceCount
+from storage.schema import Agent, AgentScorecard, Team
 
 
 def period_team() -> Any:
@@ -67,6 +68,140 @@ def period_scorecards(
     return [(card, agent) for card, agent in session.execute(query)]
 
 
+# The scorecards page shows a period's agents a page at a time: a bank centre has thousands.
+PAGE_SIZE = 50
+# The coaching list and the streaks show their first this many (lowest total first); the
+# team filter narrows them to one team.
+SHORTLIST = 50
+GROUP_COLUMNS = {
+    "business": AgentScorecard.business,
+    "service": AgentScorecard.service,
+    "compliance": AgentScorecard.compliance,
+}
+
+
+def _period_where(scope: Scope, period: str, team: str | None) -> list[ColumnElement[bool]]:
+    where = [AgentScorecard.period == period, card_scope(scope)]
+    if team is not None:
+        where.append(period_team() == team)
+    return where
+
+
+@dataclass(frozen=True)
+class CardsPage:
+    rows: list[tuple[AgentScorecard, Agent]]
+    total: int
+    page: int
+    pages: int
+
+
+def period_scorecards_page(
+    session: Session,
+    scope: Scope,
+    period: str,
+    team: str | None = None,
+    page: int = 1,
+    page_size: int = PAGE_SIZE,
+) -> CardsPage:
+    """One page of ``period_scorecards`` (optionally one team's), in the same order, without
+    the cards' ``details`` (the table does not show them). A page past the last is the last."""
+    where = _period_where(scope, period, team)
+    total = session.scalar(
+        select(func.count())
+        .select_from(AgentScorecard)
+        .join(Agent, Agent.id == AgentScorecard.agent_id)
+        .where(*where)
+    )
+    pages = max(1, -(-int(total or 0) // page_size))
+    page = min(max(1, page), pages)
+    query = (
+        select(AgentScorecard, Agent)
+        .join(Agent, Agent.id == AgentScorecard.agent_id)
+        .where(*where)
+        .options(defer(AgentScorecard.details))
+        .order_by(AgentScorecard.total.desc(), Agent.id)
+        .limit(page_size)
+        .offset((page - 1) * page_size)
+    )
+    rows = [(card, agent) for card, agent in session.execute(query)]
+    return CardsPage(rows, int(total or 0), page, pages)
+
+
+def period_agent_ids(session: Session, scope: Scope, period: str, team: str | None) -> set[str]:
+    """The agents whose cards of ``period`` the viewer sees (ids only)."""
+    return set(
+        session.scalars(
+            select(AgentScorecard.agent_id)
+            .join(Agent, Agent.id == AgentScorecard.agent_id)
+            .where(*_period_where(scope, period, team))
+        )
+    )
+
+
+@dataclass(frozen=True)
+class CoachingRow:
+    """A card below the coaching threshold: its total and each group's score (None where the
+    group was left out, i.e. had nothing to score)."""
+
+    agent_id: str
+    period: str
+    total: float
+    scores: dict[str, float | None]
+
+
+def coaching_rows(
+    session: Session,
+    scope: Scope,
+    period: str,
+    threshold: float,
+    team: str | None = None,
+    limit: int = SHORTLIST,
+) -> tuple[list[CoachingRow], int]:
+    """The first ``limit`` cards of ``period`` with a group scored below ``threshold``,
+    lowest total first (``appraisal.coaching_list``'s order), and how many there are. The
+    test runs in the database, as ``coaching_list`` does it: a group below the threshold
+    that was not left out (its score in ``details`` is not null); no card's JSON travels."""
+    # The appraisal stores a left-out group as 0.0 (its score in ``details`` is null): only
+    # a zero column needs the JSON read, so the cards' documents are parsed rarely.
+    scored = {
+        group: case(
+            (column > 0, true()),
+            else_=AgentScorecard.details[("groups", group, "score")].as_float().is_not(None),
+        )
+        for group, column in GROUP_COLUMNS.items()
+    }
+    needs = or_(*(and_(column < threshold, scored[g]) for g, column in GROUP_COLUMNS.items()))
+    where = [*_period_where(scope, period, team), needs]
+    total = session.scalar(
+        select(func.count())
+        .select_from(AgentScorecard)
+        .join(Agent, Agent.id == AgentScorecard.agent_id)
+        .where(*where)
+    )
+    query = (
+        select(
+            AgentScorecard.agent_id,
+            AgentScorecard.period,
+            AgentScorecard.total,
+            *GROUP_COLUMNS.values(),
+            *scored.values(),
+        )
+        .join(Agent, Agent.id == AgentScorecard.agent_id)
+        .where(*where)
+        .order_by(AgentScorecard.total, AgentScorecard.agent_id)
+        .limit(limit)
+    )
+    rows = []
+    n = len(GROUP_COLUMNS)
+    for agent_id, card_period, card_total, *values in session.execute(query):
+        scores = {
+            group: float(values[i]) if values[n + i] else None
+            for i, group in enumerate(GROUP_COLUMNS)
+        }
+        rows.append(CoachingRow(agent_id, card_period, float(card_total), scores))
+    return rows, int(total or 0)
+
+
 @dataclass(frozen=True)
 class TeamRank:
     team_id: str | None
@@ -107,20 +242,23 @@ def failed_rules_of(
     session: Session, scope: Scope, agent_ids: Sequence[str], month: str
 ) -> dict[str, list[tuple[str, int]]]:
     """Per agent, the rules they failed most in ``month`` on the calls the viewer may see:
-    what coaching should cover."""
+    what coaching should cover. Read from the adherence counts (an outcome carries its
+    call's month, team and agent), not from every outcome of the month: the coaching list
+    can name every agent."""
     if not agent_ids:
         return {}
+    failed = func.sum(AdherenceCount.n)
     rows = session.execute(
-        select(Call.agent_id, RuleOutcome.rule_id, func.count())
-        .join(RuleOutcome, RuleOutcome.call_id == Call.id)
+        select(AdherenceCount.agent_id, AdherenceCount.rule_id, failed)
         .where(
-            scope.calls(),
-            Call.agent_id.in_(agent_ids),
-            Call.month == month,
-            effective_outcome() == "failed",
+            *counts_where(scope, ComplianceFilters()),
+            AdherenceCount.agent_id.in_(agent_ids),
+            AdherenceCount.month == month,
+            AdherenceCount.outcome == "failed",
         )
-        .group_by(Call.agent_id, RuleOutcome.rule_id)
-        .order_by(Call.agent_id, func.count().desc())
+        .group_by(AdherenceCount.agent_id, AdherenceCount.rule_id)
+        .having(failed > 0)
+        .order_by(AdherenceCount.agent_id, failed.desc())
     )
     out: dict[str, list[tuple[str, int]]] = {}
     for agent_id, rule_id, n in rows:

@@ -62,6 +62,80 @@ def scorecards(ctx: Ctx, period: str | None) -> ScorecardsView:
     )
 
 
+@dataclass(frozen=True)
+class ScorecardsPage:
+    """The scorecards page: one page of the period's agents (optionally one team's), the
+    team ranking, and the first streaks and coaching entries with how many there are."""
+
+    period: str | None
+    periods: list[str]
+    quarters: list[str]
+    team: str | None
+    cards: cards_sql.CardsPage
+    ranking: list[cards_sql.TeamRank]
+    streaks: list[Any]
+    streaks_total: int
+    coaching: list[Any]
+    coaching_total: int
+    coaching_rules: dict[str, list[tuple[str, int]]]
+
+
+def scorecards_page(ctx: Ctx, period: str | None, team: str | None, page: int) -> ScorecardsPage:
+    """What ``scorecards`` returns, sized for a page at bank scale: 50 agents a page in the
+    same order, the coaching list and streaks cut to their first 50 (the team filter shows
+    one team's whole list), and no card's ``details`` read."""
+    from appraisal.monthly import GROUPS
+    from appraisal.standing import CoachingEntry, GroupShortfall
+
+    require(ctx.who, "scorecards")
+    scope = scope_of(ctx.who)
+    periods = cards_sql.scorecard_periods(ctx.session, scope, "month")
+    quarters = cards_sql.scorecard_periods(ctx.session, scope, "quarter")
+    period = period or (periods[0] if periods else None)
+    empty = cards_sql.CardsPage([], 0, 1, 1)
+    if period is None:
+        return ScorecardsPage(None, periods, quarters, team, empty, [], [], 0, [], 0, {})
+    if period not in periods and period not in quarters:
+        raise NotFound(f"no scorecards for {period}")
+    cards = cards_sql.period_scorecards_page(ctx.session, scope, period, team, page)
+    ranking = (
+        cards_sql.team_ranking(ctx.session, scope, period) if can(ctx.who, "team_ranking") else []
+    )
+    streaks: list[Any] = []
+    coaching: list[Any] = []
+    streaks_total = coaching_total = 0
+    coaching_rules: dict[str, list[tuple[str, int]]] = {}
+    if "Q" not in period:
+        agents = cards_sql.period_agent_ids(ctx.session, scope, period, team)
+        all_streaks = _visible_streaks(ctx, scope, period, agents)
+        streaks, streaks_total = all_streaks[: cards_sql.SHORTLIST], len(all_streaks)
+        threshold = ctx.policy.appraisal.coaching_threshold
+        rows, coaching_total = cards_sql.coaching_rows(ctx.session, scope, period, threshold, team)
+        for row in rows:
+            below = tuple(
+                GroupShortfall(group, score, threshold)
+                for group in GROUPS
+                if (score := row.scores.get(group)) is not None and score < threshold
+            )
+            coaching.append(CoachingEntry(row.agent_id, row.period, row.total, below))
+        coaching_rules = cards_sql.failed_rules_of(
+            ctx.session, scope, [c.agent_id for c in coaching], period
+        )
+    return ScorecardsPage(
+        period,
+        periods,
+        quarters,
+        team,
+        cards,
+        ranking,
+        streaks,
+        streaks_total,
+        coaching,
+        coaching_total,
+        coaching_rules,
+    )
+
+
 def _visible_streaks(ctx: Ctx, scope: Scope, month: str, agents: set[str]) -> list[Any]:
     """Below-standard streaks ending at ``month``, cut to the months the viewer may see: a
     supervisor does not learn an agent's totals from before the agent joined the team."""

@@ -58,8 +58,8 @@ def queue(ctx: Ctx, filters: queries.QueueFilters) -> queries.QueuePage:
         ctx.audit(
             "search_transcripts",
             f"search:{filters.q}",
-            detail=f"{result.total} calls matched; page {result.page} showed {len(shown)}: "
-            + ", ".join(shown),
+            detail=f"{result.total}{'+' if result.total_capped else ''} calls matched; "
+            f"page {result.page} showed {len(shown)}: " + ", ".join(shown),
         )
     return result
 

@@ -16,6 +16,7 @@ from sqlalchemy.engine import URL, make_url
 from core.urls import masked_url
 from storage.backup import BackupError, Progress, describe, write_private
 from storage.database import create_store_engine
+from storage.scale_schema import STORE_FUNCTIONS
 from storage.schema import Base
 
 
@@ -64,6 +65,8 @@ def restore_postgres(dump: Path, url: str) -> None:
             present = [t for t in inspect(connection).get_table_names() if t in ours]
             for table in present:
                 connection.execute(text(f'DROP TABLE IF EXISTS "{table}" CASCADE'))
+            for function in STORE_FUNCTIONS:
+                connection.execute(text(f'DROP FUNCTION IF EXISTS "{function}"() CASCADE'))
     finally:
         engine.dispose()
     _run_pg(

@@ -53,7 +53,12 @@ def create_store_engine(url: str) -> Engine:
             return engine
         if parsed.drivername in ("postgresql", "postgres"):
             url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
-        return create_engine(url, pool_pre_ping=True)
+        # no server-side prepared statements: a prepared query may be given a generic plan,
+        # blind to its values (a search pattern, a LIMIT), which on ten million calls can be
+        # a scan of every transcript where the values' own plan reads an index
+        psycopg3 = make_url(url).drivername == "postgresql+psycopg"
+        connect_args: dict[str, Any] = {"prepare_threshold": None} if psycopg3 else {}
+        return create_engine(url, pool_pre_ping=True, connect_args=connect_args)
     except (NoSuchModuleError, ImportError) as exc:
         raise StoreError(
             f"cannot open the scorecard store {masked_url(url)}: no database driver for "
