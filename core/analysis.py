@@ -9,6 +9,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from core.drivers import CallDrivers
+
 Outcome = Literal["passed", "failed", "not_applicable", "needs_review"]
 Decided = Literal["passed", "failed", "not_applicable"]
 """What a rule would say if it were sure: ``needs_review`` outcomes carry one as ``leaning``."""
@@ -138,3 +140,6 @@ class CallAnalysis(_Frozen):
     redactions: tuple[Redaction, ...] = ()
     rule_pack: str | None = None
     policy: str | None = None
+    drivers: CallDrivers | None = Field(
+        default=None, description="why the customer called, and the complaint (issue 12)"
+    )

@@ -13,6 +13,7 @@ from core.transcript import Transcript
 
 if TYPE_CHECKING:
     from models.sentiment import SentimentModel
+    from pipeline.drivers import DriverClassifier
     from rules.pack import RulePack
     from rules.policy import Policy
 
@@ -27,12 +28,17 @@ def load_analyser(
     return analyser_for(pack, policy, sentiment_model)
 
 
-def analyser_for(pack: RulePack, policy: Policy, sentiment_model: str = "default") -> Analyser:
+def analyser_for(
+    pack: RulePack, policy: Policy, sentiment_model: str = "default", drivers: bool = True
+) -> Analyser:
     """An analyser for rules already loaded (so that what a worker records as provenance and
-    what it analyses with are the same files, read once)."""
+    what it analyses with are the same files, read once); ``drivers``: classify why the
+    customer called (rules/drivers.yaml)."""
     from models.sentiment import SentimentConfig, load_sentiment
+    from pipeline.drivers import load_classifier
 
-    return Analyser(pack, policy, load_sentiment(SentimentConfig(model=sentiment_model)))
+    sentiment = load_sentiment(SentimentConfig(model=sentiment_model))
+    return Analyser(pack, policy, sentiment, load_classifier() if drivers else None)
 
 
 def load_rules(
@@ -55,6 +61,7 @@ class Analyser:
     pack: RulePack
     policy: Policy
     sentiment: SentimentModel
+    drivers: DriverClassifier | None = None
 
     def analyse(
         self, transcript: Transcript, metadata: Mapping[str, object] | None = None
@@ -90,5 +97,6 @@ class Analyser:
             redactions=redactions,
             rule_pack=self.pack.label,
             policy=self.policy.label,
+            drivers=self.drivers.classify_transcript(redacted) if self.drivers else None,
         )
         return redacted, analysis

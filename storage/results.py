@@ -141,6 +141,10 @@ def save_call(
                 agent_id=call.agent_id,
             )
         )
+    if analysis.drivers is not None:
+        from storage.drivers import save_call_drivers
+
+        save_call_drivers(session, call, analysis.drivers)
     session.add(
         CallScorecard(
             call_id=call.id,

@@ -187,6 +187,9 @@ def _trim_transcripts(session: Session, ids: Sequence[str]) -> None:
     session.execute(delete(Turn).where(Turn.call_id.in_(ids)))
     session.execute(update(Call).where(Call.id.in_(ids)).values(search_text=""))
     session.execute(update(RuleOutcome).where(RuleOutcome.call_id.in_(ids)).values(evidence=[]))
+    from storage.drivers import forget_words  # what customers said, kept as driver evidence
+
+    forget_words(session, ids)
 
 
 def _audit(session: Session, by: str, kind: KindPlan, archived: Path | None, what: str) -> None:
