@@ -136,5 +136,13 @@ from callqa.cli_store import register as _register_store  # noqa: E402
 
 _register_store(app)
 
+from callqa.cli_live import register as _register_live  # noqa: E402
+
+_register_live(app)
+
+from callqa.cli_drivers import register as _register_drivers  # noqa: E402
+
+_register_drivers(app)
+
 if __name__ == "__main__":  # pragma: no cover
     app()

@@ -124,7 +124,7 @@ def create_app(
     ``sign_in``: the throttle, session timeouts and parallel password checks.
     ``max_body_bytes``: larger request bodies get 413.
     """
-    from console import api, pages
+    from console import api, drivers_views, live_views, pages
     from rules.pack_loading import default_pack_path, load_pack
     from rules.policy import load_policy
 
@@ -158,6 +158,8 @@ def create_app(
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(api.router)
     app.include_router(pages.router)
+    live_views.install(app)
+    drivers_views.install(app)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

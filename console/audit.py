@@ -19,6 +19,8 @@ ACTIONS = (
     "view_transcript",
     "play_audio",
     "view_evidence",
+    "view_live",
+    "stream_live",
     "search_transcripts",
     "qa_review",
     "training_case",

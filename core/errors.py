@@ -6,6 +6,7 @@ Every message says what was received, what was expected and how to fix it::
     CallqaError
     ├── ConfigError                 a setting or option has a wrong value
     │   ├── RulePackError           a rule pack cannot be loaded (file, rule id, problem)
+    │   │   └── TaxonomyError       rules/drivers.py: a driver taxonomy (file, id, problem)
     │   └── PeriodError             appraisal/periods.py: not a month or a quarter
     ├── ModelError                  a model cannot be found, verified or loaded
     │   ├── ModelNotFoundError
@@ -28,6 +29,8 @@ Every message says what was received, what was expected and how to fix it::
     ├── StoreError                  storage/database.py: the scorecard store cannot be opened
     │   └── BackupError             storage/backup.py: a backup or restore cannot go on
     ├── RetentionError              storage/retention.py: a hold or retention step refused
+    ├── LiveStoreError              storage/live.py: a live write for a call never opened
+    ├── LiveStreamError             pipeline/live/pcm.py: a live stream's metadata or samples
     ├── RecordingProblem            flows/work.py: a recording to quarantine, with its reason
     ├── LostClaim                   flows/storing.py: another worker took the call over
     ├── SurveyImportError           appraisal/surveys.py: a survey file cannot be imported
