@@ -5,9 +5,12 @@ tone as long as the call) in a results folder, and one account per role."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -107,3 +110,48 @@ def build_console_store(root: Path, store_url: str | None = None) -> ConsoleData
 @pytest.fixture(scope="module")
 def console_data(tmp_path_factory: pytest.TempPathFactory) -> ConsoleData:
     return build_console_store(tmp_path_factory.mktemp("console"))
+
+
+def audit_rows(data: ConsoleData, **where: str) -> list:
+    """The store's audit rows, oldest first, where each column equals its value."""
+    from sqlalchemy import select
+
+    from storage.database import Store
+    from storage.schema import AuditEntry
+
+    store = Store(data.store_url, migrate_schema=False)
+    try:
+        with store.session() as session:
+            query = select(AuditEntry).order_by(AuditEntry.id)
+            for key, value in where.items():
+                query = query.where(getattr(AuditEntry, key) == value)
+            return list(session.scalars(query))
+    finally:
+        store.close()
+
+
+@contextmanager
+def serving_on_loopback(app: Any) -> Iterator[str]:
+    """The app served by a real uvicorn on a free loopback port, for a real browser."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
+    served = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=served.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not served.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            pytest.fail("the console did not start on loopback within 10 s")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        served.should_exit = True
+        thread.join(timeout=5)

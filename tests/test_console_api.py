@@ -8,10 +8,9 @@ from datetime import datetime
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
 
 from tests import console_fixtures
-from tests.console_fixtures import PASSWORD, ConsoleData
+from tests.console_fixtures import PASSWORD, ConsoleData, audit_rows
 
 console_data = console_fixtures.console_data  # the store fixture, shared by these tests
 
@@ -38,21 +37,6 @@ def client_for(app, username: str | None) -> TestClient:
 @pytest.fixture(scope="module")
 def clients(app) -> dict[str, TestClient]:
     return {name: client_for(app, name) for name in ("admin", "qa", "comp", "sup", "li")}
-
-
-def audit_rows(data: ConsoleData, **where: str) -> list:
-    from storage.database import Store
-    from storage.schema import AuditEntry
-
-    store = Store(data.store_url, migrate_schema=False)
-    try:
-        with store.session() as session:
-            query = select(AuditEntry).order_by(AuditEntry.id)
-            for key, value in where.items():
-                query = query.where(getattr(AuditEntry, key) == value)
-            return list(session.scalars(query))
-    finally:
-        store.close()
 
 
 # --- sign-in ----------------------------------------------------------------------------

@@ -5,16 +5,13 @@ test-output/screenshots/."""
 from __future__ import annotations
 
 import re
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests import console_fixtures
-from tests.console_fixtures import PASSWORD, ConsoleData
+from tests.console_fixtures import PASSWORD, ConsoleData, serving_on_loopback
 
 console_data = console_fixtures.console_data  # the store fixture, shared by these tests
 
@@ -30,32 +27,13 @@ FLAGS = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server(console_data: ConsoleData) -> Iterator[str]:
-    import uvicorn
-
     from console import FolderAudio, create_app
 
     app = create_app(console_data.store_url, FolderAudio(console_data.results))
-    port = _free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
-    served = uvicorn.Server(config)
-    thread = threading.Thread(target=served.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not served.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("the console did not start on loopback within 10 s")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    served.should_exit = True
-    thread.join(timeout=5)
+    with serving_on_loopback(app) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -13,10 +13,9 @@ from dataclasses import dataclass
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import select
 
 from tests import console_fixtures
-from tests.console_fixtures import PASSWORD, ConsoleData
+from tests.console_fixtures import PASSWORD, ConsoleData, audit_rows, serving_on_loopback
 from tests.test_console_browser import browser, shot, signed_in  # noqa: F401 (fixture)
 
 console_data = console_fixtures.console_data  # the store fixture, built for this module
@@ -71,21 +70,6 @@ def client_for(app: FastAPI, username: str) -> TestClient:
     r = client.post("/api/session", json={"username": username, "password": PASSWORD})
     assert r.status_code == 200, r.text
     return client
-
-
-def audit_rows(console_data: ConsoleData, **where: str) -> list:
-    from storage.database import Store
-    from storage.schema import AuditEntry
-
-    store = Store(console_data.store_url, migrate_schema=False)
-    try:
-        with store.session() as session:
-            query = select(AuditEntry).order_by(AuditEntry.id)
-            for key, value in where.items():
-                query = query.where(getattr(AuditEntry, key) == value)
-            return list(session.scalars(query))
-    finally:
-        store.close()
 
 
 def open_call(live, call_id: str, agent: str | None) -> None:
@@ -297,29 +281,13 @@ def test_the_stream_mark_waits_for_ids_that_commit_late():
 
 @pytest.fixture(scope="module")
 def live_server(console_data: ConsoleData) -> Iterator[str]:
-    import socket
-
-    import uvicorn
-
     from console import FolderAudio, create_app
     from console.live_views import LiveSettings
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = int(s.getsockname()[1])
     app = create_app(console_data.store_url, FolderAudio(console_data.results))  # loopback
     app.state.live_settings = LiveSettings(poll_seconds=0.1)
-    served = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=served.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not served.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("the console did not start on loopback within 10 s")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    served.should_exit = True
-    thread.join(timeout=5)
+    with serving_on_loopback(app) as url:
+        yield url
 
 
 def test_the_page_in_a_browser_shows_an_alert_written_after_it_loaded(
