@@ -33,6 +33,10 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_transcribe import StageClock  # noqa: E402 (the same per-stage clock)
+
 REAL = ROOT.parent / "shared" / "data" / "real"
 SAMPLE_RATE = 16_000
 COLLAR_S = 0.25
@@ -172,22 +176,6 @@ def der(segments: Any, clip: Clip) -> float:
 
 
 # --- timing ------------------------------------------------------------------------------
-class StageClock:
-    """A progress hook noting when each stage starts and last reports."""
-
-    def __init__(self) -> None:
-        self.first: dict[str, float] = {}
-        self.last: dict[str, float] = {}
-
-    def __call__(self, stage: str, done: float, total: float | None = None) -> None:
-        now = time.perf_counter()
-        self.first.setdefault(stage, now)
-        self.last[stage] = now
-
-    def seconds(self, stage: str) -> float:
-        return self.last.get(stage, 0.0) - self.first.get(stage, 0.0)
-
-
 CPU_SECONDS: list[float] = []  # the process CPU time of the last timed() run
 
 

@@ -115,6 +115,10 @@ class StageClock:
         self.first.setdefault(stage, now)
         self.last[stage] = now
 
+    def seconds(self, stage: str) -> float:
+        """From the stage's first report to its last (0 when it never reported)."""
+        return self.last.get(stage, 0.0) - self.first.get(stage, 0.0)
+
     def spans(self) -> dict[str, float]:
         order = sorted(self.first, key=self.first.get)  # type: ignore[arg-type]
         spans = {}
