@@ -37,6 +37,8 @@ class Forbidden(ConsoleError):
 
 
 class NotFound(ConsoleError):
+    # Also what a call outside the viewer's scope is answered: its existence is not confirmed.
+    reason = "not_found_or_hidden"
     status = 404
 
 

@@ -50,16 +50,34 @@ Every message says what was received, what was expected and how to fix it::
         └── Unavailable             503
             └── SignInBusy          console/signin.py: every password check busy
 
-``AudioError`` always carries ``source`` (the file name or a label for bytes) and
-``reason`` (a short, stable machine-readable code used in quarantine records).
+Every class has a stable ``reason`` code (``CallqaError.reason``); ``AudioError`` also
+carries ``source`` (the file name or a label for bytes) and ``problem`` (for people).
 ``CallqaWarning`` is the one warning class (the test suite turns it into an error).
 """
 
 from __future__ import annotations
 
+import re
+
 
 class CallqaError(Exception):
-    """Base class of every error callqa raises on purpose."""
+    """Base class of every error callqa raises on purpose.
+
+    ``reason`` is the class's stable machine-readable code (quarantine records, error
+    files, logs): a class states its own, or gets its name in snake case without the
+    ``Error`` suffix (``StorageUnavailable`` -> ``storage_unavailable``). tests/test_layers.py
+    pins every code, so renaming a class cannot silently change what records say."""
+
+    reason: str = "callqa"
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        if "reason" not in cls.__dict__:
+            cls.reason = _snake_case(cls.__name__.removesuffix("Error"))
+
+
+def _snake_case(name: str) -> str:
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name.lstrip("_")).lower()
 
 
 class CallqaWarning(UserWarning):

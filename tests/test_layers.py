@@ -170,11 +170,9 @@ BUILTIN_EXCEPTIONS = {
 }
 
 
-def test_one_error_tree_with_every_error_in_its_docstring():
-    """Every exception class callqa defines descends from CallqaError (CallqaWarning is the
-    one warning), and core/errors.py's docstring draws every one of them."""
-    import core.errors
-
+def _error_classes() -> dict[str, tuple[str, str | None]]:
+    """Every class defined in the packages that descends from an exception: its name ->
+    (where it is defined, the root it descends from: CallqaError, CallqaWarning or a builtin)."""
     bases: dict[str, list[str]] = {}
     where: dict[str, str] = {}
     for package in PACKAGES:
@@ -201,17 +199,92 @@ def test_one_error_tree_with_every_error_in_its_docstring():
                 return found
         return None
 
-    errors = {name: root(name) for name in bases}
-    errors = {name: r for name, r in errors.items() if r is not None}
+    found = {name: (where[name], root(name)) for name in bases}
+    return {name: (w, r) for name, (w, r) in found.items() if r is not None}
+
+
+def test_one_error_tree_with_every_error_in_its_docstring():
+    """Every exception class callqa defines descends from CallqaError (CallqaWarning is the
+    one warning), and core/errors.py's docstring draws every one of them."""
+    import core.errors
+
+    errors = _error_classes()
     stray = [
-        f"{where[n]}: {n} descends from {r}, not CallqaError"
-        for n, r in errors.items()
+        f"{where}: {n} descends from {r}, not CallqaError"
+        for n, (where, r) in errors.items()
         if r not in ("CallqaError", "CallqaWarning")
     ]
     assert not stray, "\n".join(stray)
     drawn = core.errors.__doc__ or ""
-    missing = [f"{where[n]}: {n}" for n in errors if n not in drawn]
+    missing = [f"{where}: {n}" for n, (where, _) in errors.items() if n not in drawn]
     assert not missing, "not in core/errors.py's tree:\n" + "\n".join(missing)
+
+
+# The stable ``reason`` code of every error class: what quarantine records, error files and
+# logs say. A class renamed or moved keeps its code (state it in the class); a new class
+# adds its line here.
+REASONS = {
+    "AccountError": "account",
+    "AudioError": "audio_error",
+    "AudioNotFound": "audio_not_found",
+    "AudioNotFoundError": "not_found",
+    "AudioTooLongError": "too_long",
+    "BackupError": "backup",
+    "BadRequest": "bad_request",
+    "CallIdTaken": "duplicate_call_id",
+    "CallMetadataError": "bad_metadata",
+    "CallqaError": "callqa",
+    "ConfigError": "config",
+    "ConsoleError": "console",
+    "CorruptAudioError": "corrupt",
+    "EmptyAudioError": "empty",
+    "Forbidden": "forbidden",
+    "LiveStoreError": "live_store",
+    "LiveStreamError": "live_stream",
+    "LostClaim": "lost_claim",
+    "ModelChecksumError": "model_checksum",
+    "ModelError": "model",
+    "ModelNotFoundError": "model_not_found",
+    "NoSpeechError": "no_speech",
+    "NotAudioError": "not_audio",
+    "NotFound": "not_found_or_hidden",
+    "NotSignedIn": "not_signed_in",
+    "ObjectNotFound": "object_not_found",
+    "ObjectRefused": "object_refused",
+    "PeriodError": "period",
+    "RangeNotSatisfiable": "range_not_satisfiable",
+    "RecordingProblem": "recording_problem",
+    "RetentionError": "retention",
+    "ReviewError": "review",
+    "RulePackError": "rule_pack",
+    "SignInBusy": "sign_in_busy",
+    "StorageError": "storage",
+    "StorageUnavailable": "storage_unavailable",
+    "StoreError": "store",
+    "SurveyImportError": "survey_import",
+    "TaxonomyError": "taxonomy",
+    "TooManySignIns": "too_many_sign_ins",
+    "TranscriptFormatError": "transcript_format",
+    "Unavailable": "unavailable",
+    "UnknownCallError": "unknown_call",
+    "UnknownRuleError": "unknown_rule",
+    "UnsupportedChannelsError": "unsupported_channels",
+    "_RowError": "row",
+}
+
+
+def test_every_error_has_its_own_stable_reason_code():
+    import importlib
+
+    codes: dict[str, str] = {}
+    for name, (where, root) in _error_classes().items():
+        if root != "CallqaError":
+            continue
+        module = importlib.import_module(where.split(":")[0].removesuffix(".py").replace("/", "."))
+        codes[name] = getattr(module, name).reason
+    assert codes == REASONS
+    shared = {c for c in codes.values() if list(codes.values()).count(c) > 1}
+    assert not shared, f"reason codes used by more than one class: {sorted(shared)}"
 
 
 def test_every_module_stays_small():
