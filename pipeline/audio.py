@@ -169,20 +169,7 @@ def decode(
     """
     import av  # heavy: imported on first use
 
-    if isinstance(source, bytes | bytearray):
-        label = name or "<bytes>"
-        if len(source) == 0:
-            raise EmptyAudioError(label, "the recording is empty (0 bytes)")
-        opener: object = io.BytesIO(source)
-    else:
-        path = Path(source)
-        label = name or str(path)
-        if not path.is_file():
-            raise AudioNotFoundError(label, "no such file")
-        if path.stat().st_size == 0:
-            raise EmptyAudioError(label, "the recording is empty (0 bytes)")
-        opener = str(path)
-
+    label, opener = _opened_input(source, name)
     try:
         container = av.open(opener, mode="r", metadata_errors="ignore")
     except (av.error.FFmpegError, UnicodeDecodeError, ValueError) as exc:
@@ -231,6 +218,23 @@ def decode(
         codec=codec,
         container=container_name,
     )
+
+
+def _opened_input(source: str | Path | bytes, name: str | None) -> tuple[str, object]:
+    """The input's label for errors and what PyAV opens; empty or missing inputs refused
+    before FFmpeg sees them (its own message for those is less clear)."""
+    if isinstance(source, bytes | bytearray):
+        label = name or "<bytes>"
+        if len(source) == 0:
+            raise EmptyAudioError(label, "the recording is empty (0 bytes)")
+        return label, io.BytesIO(source)
+    path = Path(source)
+    label = name or str(path)
+    if not path.is_file():
+        raise AudioNotFoundError(label, "no such file")
+    if path.stat().st_size == 0:
+        raise EmptyAudioError(label, "the recording is empty (0 bytes)")
+    return label, str(path)
 
 
 def _why(exc: Exception) -> str:
