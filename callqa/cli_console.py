@@ -123,7 +123,20 @@ def serve(
         )
     except CallqaError as exc:
         raise fail(without_password(str(exc), store)) from exc
-    if host in ("0.0.0.0", "::", "") and not allowed_host:
+    _warn_if_exposed(host, hosts, bool(allowed_host), secure_cookies)
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level="info",
+        proxy_headers=bool(trusted_proxy),
+        forwarded_allow_ips=",".join(trusted_proxy) if trusted_proxy else None,
+    )
+
+
+def _warn_if_exposed(host: str, hosts: list[str], named: bool, secure_cookies: bool) -> None:
+    """Warn when the console listens beyond this machine without the protections it needs."""
+    if host in ("0.0.0.0", "::", "") and not named:
         Console(stderr=True).print(
             f"[yellow]warning:[/yellow] listening on every address, but answering only to "
             f"{', '.join(hosts[1:])}: give --allowed-host NAME for the name browsers use",
@@ -135,14 +148,6 @@ def serve(
             "put the console behind TLS (policy §6.2: encrypted in transit)",
             highlight=False,
         )
-    uvicorn.run(
-        app,
-        host=host,
-        port=port,
-        log_level="info",
-        proxy_headers=bool(trusted_proxy),
-        forwarded_allow_ips=",".join(trusted_proxy) if trusted_proxy else None,
-    )
 
 
 def _password(from_stdin: bool) -> str:
