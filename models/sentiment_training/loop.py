@@ -69,21 +69,7 @@ def fit(
     steps_per_epoch = -(-len(train_ids) // options.batch_size)
     total = steps_per_epoch * options.epochs
     warmup = max(1, int(total * options.warmup_share))
-    decay: list[torch.nn.Parameter] = []
-    no_decay: list[torch.nn.Parameter] = []
-    for name, param in model.named_parameters():
-        (no_decay if param.ndim < 2 or "LayerNorm" in name else decay).append(param)
-    optimizer = torch.optim.AdamW(
-        [
-            {"params": decay, "weight_decay": options.weight_decay},
-            {"params": no_decay, "weight_decay": 0.0},
-        ],
-        lr=options.learning_rate,
-    )
-    scheduler = torch.optim.lr_scheduler.LambdaLR(
-        optimizer,
-        lambda step: min((step + 1) / warmup, max(0.0, (total - step) / max(1, total - warmup))),
-    )
+    optimizer, scheduler = _optimiser(model, options, total, warmup)
     loss_fn = torch.nn.CrossEntropyLoss(label_smoothing=options.label_smoothing)
     history: list[dict[str, float]] = []
     best: tuple[float, int, dict[str, torch.Tensor]] = (-1.0, 0, {})
@@ -120,6 +106,30 @@ def fit(
             state = {k: v.detach().clone() for k, v in model.state_dict().items()}
             best = (val_accuracy, epoch, state)
     return best[2], history, best[1]
+
+
+def _optimiser(
+    model: torch.nn.Module, options: TrainingOptions, total: int, warmup: int
+) -> tuple[torch.optim.Optimizer, torch.optim.lr_scheduler.LambdaLR]:
+    """AdamW without weight decay on biases and LayerNorm; linear warm-up, then linear decay."""
+    import torch
+
+    decay: list[torch.nn.Parameter] = []
+    no_decay: list[torch.nn.Parameter] = []
+    for name, param in model.named_parameters():
+        (no_decay if param.ndim < 2 or "LayerNorm" in name else decay).append(param)
+    optimizer = torch.optim.AdamW(
+        [
+            {"params": decay, "weight_decay": options.weight_decay},
+            {"params": no_decay, "weight_decay": 0.0},
+        ],
+        lr=options.learning_rate,
+    )
+    scheduler = torch.optim.lr_scheduler.LambdaLR(
+        optimizer,
+        lambda step: min((step + 1) / warmup, max(0.0, (total - step) / max(1, total - warmup))),
+    )
+    return optimizer, scheduler
 
 
 def _masked(ids: list[int], share: float, mask_id: int, rng: random.Random) -> list[int]:

@@ -11,7 +11,7 @@ import platform
 import shutil
 import time
 from collections.abc import Sequence
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +22,7 @@ from models.sentiment_training.corpus import (
     DIALOGUE_TARGETS,
     LABELS,
     TEXT_NORMALISATION,
+    Corpus,
     asr_shaped,
     load_corpus,
     load_dialogue,
@@ -111,78 +112,24 @@ def train_sentiment_model(
     torch.set_num_threads(options.threads)
     try:
         seed_everything(options.seed)
-        corpus = load_corpus()
-        parts = split_corpus(corpus, options)
-        progress("prepare", 0, 3)
-        train_texts, train_labels = parts["train"]
-        dialogue_train, dialogue_heldout = split_dialogue(load_dialogue(), options)
-        # the vocabulary is learnt from the review sentences alone: the dialogue corpus is
-        # small, and adding it cost the reviews' held-out accuracy (0.852 -> 0.849)
-        tokenizer = build_tokenizer(train_texts, options)
-        tokenizer.enable_truncation(max_length=options.max_len)
-        encoded = {
-            name: (encode(tokenizer, texts), list(labels))
-            for name, (texts, labels) in parts.items()
-        }
-        progress("prepare", 1, 3)
-        teacher = (
-            teacher_probabilities(train_texts, train_labels, options.seed)
-            if options.distill > 0
-            else None
-        )
-        targets = [
-            float(y) if teacher is None else (1 - options.distill) * y + options.distill * p
-            for y, p in zip(train_labels, teacher or train_labels, strict=True)
-        ]
-        # the dialogue sentences join the training split only, with their own targets
-        # every other repeat in the recogniser's shape (ASCII commas, no full stops)
-        shapes = (
-            encode(tokenizer, [t for t, _ in dialogue_train]),
-            encode(tokenizer, [asr_shaped(t) for t, _ in dialogue_train]),
-        )
-        for repeat in range(options.dialogue_repeat):
-            encoded["train"][0].extend(shapes[repeat % 2])
-            encoded["train"][1].extend(int(label == "positive") for _, label in dialogue_train)
-            targets += [DIALOGUE_TARGETS[label] for _, label in dialogue_train]
-        progress("prepare", 2, 3)
-        config = _bert_config(transformers, tokenizer, options)
+        data = _training_data(options, progress)
+        config = _bert_config(transformers, data.tokenizer, options)
         model = transformers.BertForSequenceClassification(config)
-        state, history, best_epoch = fit(model, encoded, targets, options, progress)
+        state, history, best_epoch = fit(model, data.encoded, data.targets, options, progress)
         model.load_state_dict(state)
         model.eval()
-        test_ids, test_labels = encoded["test"]
+        test_ids, test_labels = data.encoded["test"]
         test_accuracy = accuracy(model, test_ids, test_labels, options.batch_size)
-        reference = raw_scores(model, encode(tokenizer, NEUTRAL_REFERENCE), options.batch_size)
+        reference = raw_scores(model, encode(data.tokenizer, NEUTRAL_REFERENCE), options.batch_size)
         centre = sorted(reference)[len(reference) // 2]
+        heldout = data.dialogue_heldout
         heldout_raw = raw_scores(
-            model, encode(tokenizer, [t for t, _ in dialogue_heldout]), options.batch_size
+            model, encode(data.tokenizer, [t for t, _ in heldout]), options.batch_size
         )
-        heldout_accuracy = dialogue_accuracy(
-            heldout_raw, [label for _, label in dialogue_heldout], centre
-        )
-        seconds = time.monotonic() - started
-
+        heldout_accuracy = dialogue_accuracy(heldout_raw, [label for _, label in heldout], centre)
         metrics: dict[str, Any] = {
-            "task": "binary sentiment (negative/positive) of Chinese sentences",
-            "corpus": {
-                "package": CORPUS_PACKAGE,
-                "version": _version(CORPUS_PACKAGE),
-                "files": corpus.checksums,
-                "raw_lines": corpus.raw_lines,
-                "unique_sentences": len(corpus.texts),
-                "dropped_conflicting": corpus.dropped_conflicting,
-                "text_normalisation": TEXT_NORMALISATION,
-            },
-            "split": {name: len(labels) for name, (_, labels) in parts.items()},
+            **_data_record(data, options),
             "test_accuracy": round(test_accuracy, 4),
-            "dialogue": {
-                "file": DIALOGUE_FILE.name,
-                "sha256": _sha256(DIALOGUE_FILE),
-                "train": len(dialogue_train),
-                "heldout": len(dialogue_heldout),
-                "repeat": options.dialogue_repeat,
-                "heldout_accuracy_3class": round(heldout_accuracy, 4),
-            },
             "score_centre": round(centre, 4),
             "score_centre_from": f"median raw score of {len(reference)} plain call-centre"
             " sentences (models.sentiment_training.NEUTRAL_REFERENCE)",
@@ -196,36 +143,118 @@ def train_sentiment_model(
                 "vocab_size": config.vocab_size,
             },
             "tokenizer": options.tokenizer,
-            "teacher": None
-            if teacher is None
-            else {
-                "model": "char 1-3-gram TF-IDF logistic regression, 5-fold cross-fitted",
-                "weight": options.distill,
-                "cross_fitted_accuracy": round(
-                    sum((p > 0.5) == bool(y) for p, y in zip(teacher, train_labels, strict=True))
-                    / len(train_labels),
-                    4,
-                ),
-            },
-            "training_seconds": round(seconds, 1),
-            "versions": {
-                "python": platform.python_version(),
-                **{
-                    name: _version(name)
-                    for name in (
-                        "torch",
-                        "transformers",
-                        "tokenizers",
-                        "scikit-learn",
-                        "opencc-python-reimplemented",
-                    )
-                },
-            },
+            "training_seconds": round(time.monotonic() - started, 1),
+            "versions": _versions(),
         }
-        _write_folder(out, metrics, model, tokenizer, options, transformers)
+        metrics["dialogue"]["heldout_accuracy_3class"] = round(heldout_accuracy, 4)
+        _write_folder(out, metrics, model, data.tokenizer, options, transformers)
         return metrics
     finally:
         torch.set_num_threads(previous_threads)
+
+
+@dataclass
+class _TrainingData:
+    """The encoded splits and soft targets a training run learns from, with what they came
+    from (for metrics.json)."""
+
+    corpus: Corpus
+    parts: dict[str, tuple[list[str], list[int]]]
+    tokenizer: Tokenizer
+    encoded: dict[str, tuple[list[list[int]], list[int]]]
+    targets: list[float]
+    teacher: list[float] | None
+    dialogue_train: list[tuple[str, str]]
+    dialogue_heldout: list[tuple[str, str]]
+
+
+def _training_data(options: TrainingOptions, progress: ProgressHook) -> _TrainingData:
+    corpus = load_corpus()
+    parts = split_corpus(corpus, options)
+    progress("prepare", 0, 3)
+    train_texts, train_labels = parts["train"]
+    dialogue_train, dialogue_heldout = split_dialogue(load_dialogue(), options)
+    # the vocabulary is learnt from the review sentences alone: the dialogue corpus is
+    # small, and adding it cost the reviews' held-out accuracy (0.852 -> 0.849)
+    tokenizer = build_tokenizer(train_texts, options)
+    tokenizer.enable_truncation(max_length=options.max_len)
+    encoded = {
+        name: (encode(tokenizer, texts), list(labels)) for name, (texts, labels) in parts.items()
+    }
+    progress("prepare", 1, 3)
+    teacher = (
+        teacher_probabilities(train_texts, train_labels, options.seed)
+        if options.distill > 0
+        else None
+    )
+    targets = [
+        float(y) if teacher is None else (1 - options.distill) * y + options.distill * p
+        for y, p in zip(train_labels, teacher or train_labels, strict=True)
+    ]
+    # the dialogue sentences join the training split only, with their own targets
+    # every other repeat in the recogniser's shape (ASCII commas, no full stops)
+    shapes = (
+        encode(tokenizer, [t for t, _ in dialogue_train]),
+        encode(tokenizer, [asr_shaped(t) for t, _ in dialogue_train]),
+    )
+    for repeat in range(options.dialogue_repeat):
+        encoded["train"][0].extend(shapes[repeat % 2])
+        encoded["train"][1].extend(int(label == "positive") for _, label in dialogue_train)
+        targets += [DIALOGUE_TARGETS[label] for _, label in dialogue_train]
+    progress("prepare", 2, 3)
+    return _TrainingData(
+        corpus,
+        parts,
+        tokenizer,
+        encoded,
+        targets,
+        teacher,
+        list(dialogue_train),
+        list(dialogue_heldout),
+    )
+
+
+def _data_record(data: _TrainingData, options: TrainingOptions) -> dict[str, Any]:
+    """metrics.json's account of the training data: corpus, split, dialogue, teacher."""
+    corpus = data.corpus
+    train_labels = data.parts["train"][1]
+    teacher = data.teacher
+    return {
+        "task": "binary sentiment (negative/positive) of Chinese sentences",
+        "corpus": {
+            "package": CORPUS_PACKAGE,
+            "version": _version(CORPUS_PACKAGE),
+            "files": corpus.checksums,
+            "raw_lines": corpus.raw_lines,
+            "unique_sentences": len(corpus.texts),
+            "dropped_conflicting": corpus.dropped_conflicting,
+            "text_normalisation": TEXT_NORMALISATION,
+        },
+        "split": {name: len(labels) for name, (_, labels) in data.parts.items()},
+        "dialogue": {
+            "file": DIALOGUE_FILE.name,
+            "sha256": _sha256(DIALOGUE_FILE),
+            "train": len(data.dialogue_train),
+            "heldout": len(data.dialogue_heldout),
+            "repeat": options.dialogue_repeat,
+        },
+        "teacher": None
+        if teacher is None
+        else {
+            "model": "char 1-3-gram TF-IDF logistic regression, 5-fold cross-fitted",
+            "weight": options.distill,
+            "cross_fitted_accuracy": round(
+                sum((p > 0.5) == bool(y) for p, y in zip(teacher, train_labels, strict=True))
+                / len(train_labels),
+                4,
+            ),
+        },
+    }
+
+
+def _versions() -> dict[str, str | None]:
+    names = ("torch", "transformers", "tokenizers", "scikit-learn", "opencc-python-reimplemented")
+    return {"python": platform.python_version(), **{name: _version(name) for name in names}}
 
 
 def _bert_config(transformers: Any, tokenizer: Tokenizer, options: TrainingOptions) -> Any:

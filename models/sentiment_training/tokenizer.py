@@ -17,8 +17,35 @@ def build_tokenizer(texts: Sequence[str], options: TrainingOptions) -> Tokenizer
     """A tokenizer learnt from ``texts``: subwords (``bpe``/``unigram``: runs of Han
     characters split into frequent words such as 服务, 太差了, 谢谢) or ``char`` (one token per
     Han character, as BERT-Chinese). Unseen words fall back to single characters."""
-    from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, trainers
+    from tokenizers import normalizers
     from tokenizers.processors import TemplateProcessing
+
+    tokenizer, trainer = _untrained(options)
+    tokenizer.normalizer = normalizers.Sequence(
+        [
+            normalizers.NFKC(),  # full-width punctuation and digits as their ASCII forms
+            normalizers.BertNormalizer(
+                clean_text=True,
+                handle_chinese_chars=options.tokenizer == "char",
+                strip_accents=True,
+                lowercase=True,
+            ),
+        ]
+    )
+    tokenizer.train_from_iterator(texts, trainer=trainer)
+    cls_id, sep_id = tokenizer.token_to_id("[CLS]"), tokenizer.token_to_id("[SEP]")
+    tokenizer.post_processor = TemplateProcessing(
+        single="[CLS] $A [SEP]",
+        pair="[CLS] $A [SEP] $B:1 [SEP]:1",
+        special_tokens=[("[CLS]", cls_id), ("[SEP]", sep_id)],
+    )
+    return tokenizer
+
+
+def _untrained(options: TrainingOptions) -> tuple[Tokenizer, Any]:
+    """The empty tokenizer of ``options.tokenizer``'s kind (its model, pre-tokenizer and
+    decoder) and the trainer that learns its vocabulary."""
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
 
     specials = list(SPECIAL_TOKENS)
     trainer: Any
@@ -58,25 +85,7 @@ def build_tokenizer(texts: Sequence[str], options: TrainingOptions) -> Tokenizer
                 pre_tokenizers.Digits(individual_digits=False),
             ]
         )
-    tokenizer.normalizer = normalizers.Sequence(
-        [
-            normalizers.NFKC(),  # full-width punctuation and digits as their ASCII forms
-            normalizers.BertNormalizer(
-                clean_text=True,
-                handle_chinese_chars=options.tokenizer == "char",
-                strip_accents=True,
-                lowercase=True,
-            ),
-        ]
-    )
-    tokenizer.train_from_iterator(texts, trainer=trainer)
-    cls_id, sep_id = tokenizer.token_to_id("[CLS]"), tokenizer.token_to_id("[SEP]")
-    tokenizer.post_processor = TemplateProcessing(
-        single="[CLS] $A [SEP]",
-        pair="[CLS] $A [SEP] $B:1 [SEP]:1",
-        special_tokens=[("[CLS]", cls_id), ("[SEP]", sep_id)],
-    )
-    return tokenizer
+    return tokenizer, trainer
 
 
 def encode(tokenizer: Tokenizer, texts: Sequence[str]) -> list[list[int]]:
