@@ -30,7 +30,7 @@ import numpy as np
 import yaml
 
 from core.errors import ConfigError
-from synth.calls import Line, build_call
+from synth.calls import Line, SyntheticCall, build_call
 
 
 def rule_ids() -> tuple[str, ...]:
@@ -85,8 +85,6 @@ def build_set(
     scripts: Path, out: Path, only: Sequence[str] = (), progress: bool = True
 ) -> list[str]:
     """Synthesise (or keep) every recording and write the set; returns the call ids."""
-    from scipy.signal import resample_poly
-
     from pipeline.audio import write_audio
 
     calls = load_scripts(scripts)
@@ -97,19 +95,7 @@ def build_set(
     for index, (call_id, call) in enumerate(sorted(calls.items())):
         layout, agent_channel, fmt = layout_of(index)
         metadata = {"ring_time_s": call["ring_time_s"]} if "ring_time_s" in call else {}
-        labels["calls"][call_id] = {
-            "outcomes": call["outcomes"],
-            "sentiment_customer_end": call["sentiment_customer_end"],
-            "metadata": {
-                **metadata,
-                "layout": layout,
-                "agent_channel": agent_channel if layout == "stereo" else None,
-                "format": fmt,
-                "driver": call.get("driver"),
-            },
-            "note": call.get("why", ""),
-            "redaction": {"must_redact": [], "must_keep": []},
-        }
+        labels["calls"][call_id] = _label(call, metadata, layout, agent_channel, fmt)
         if only and call_id not in only:
             continue
         digest = _digest(call, layout, agent_channel, fmt)
@@ -120,23 +106,8 @@ def build_set(
             continue
         if progress:
             print(f"[{index + 1}/{len(calls)}] {call_id} ({layout}, {fmt})", flush=True)
-        lines = [
-            Line("agent" if line["s"] == "a" else "customer", str(line["t"]), 0.6)
-            for line in call["lines"]
-        ]
-        synthetic = build_call(
-            call_id,
-            lines,
-            layout="stereo" if layout == "stereo" else "mono",
-            agent_channel=agent_channel,
-            band_limit=True,
-            metadata=metadata,
-        )
-        samples = np.asarray(
-            resample_poly(synthetic.samples, 1, synthetic.sample_rate // TELEPHONE_RATE, axis=1),
-            dtype=np.float32,
-        )
-        write_audio(recording, samples, TELEPHONE_RATE)
+        synthetic = _spoken(call_id, call, layout, agent_channel, metadata)
+        write_audio(recording, _at_telephone_rate(synthetic), TELEPHONE_RATE)
         meta_path.write_text(
             json.dumps({"call_id": call_id, **metadata, "script_digest": digest}, indent=1),
             encoding="utf-8",
@@ -159,6 +130,58 @@ def _stored_digest(meta_path: Path) -> str | None:
         return str(json.loads(meta_path.read_text(encoding="utf-8")).get("script_digest"))
     except (OSError, ValueError):
         return None
+
+
+def _label(
+    call: dict[str, Any],
+    metadata: dict[str, Any],
+    layout: str,
+    agent_channel: int,
+    fmt: str,
+) -> dict[str, Any]:
+    """The call's entry in labels.yaml: outcomes, mood, how the recording is laid out."""
+    return {
+        "outcomes": call["outcomes"],
+        "sentiment_customer_end": call["sentiment_customer_end"],
+        "metadata": {
+            **metadata,
+            "layout": layout,
+            "agent_channel": agent_channel if layout == "stereo" else None,
+            "format": fmt,
+            "driver": call.get("driver"),
+        },
+        "note": call.get("why", ""),
+        "redaction": {"must_redact": [], "must_keep": []},
+    }
+
+
+def _spoken(
+    call_id: str,
+    call: dict[str, Any],
+    layout: str,
+    agent_channel: int,
+    metadata: dict[str, Any],
+) -> SyntheticCall:
+    """The script spoken by the two voices, laid out and band-limited."""
+    lines = [
+        Line("agent" if line["s"] == "a" else "customer", str(line["t"]), 0.6)
+        for line in call["lines"]
+    ]
+    return build_call(
+        call_id,
+        lines,
+        layout="stereo" if layout == "stereo" else "mono",
+        agent_channel=agent_channel,
+        band_limit=True,
+        metadata=metadata,
+    )
+
+
+def _at_telephone_rate(synthetic: SyntheticCall) -> np.ndarray:
+    from scipy.signal import resample_poly
+
+    ratio = synthetic.sample_rate // TELEPHONE_RATE
+    return np.asarray(resample_poly(synthetic.samples, 1, ratio, axis=1), dtype=np.float32)
 
 
 def main(argv: Iterable[str] | None = None) -> None:
