@@ -143,50 +143,13 @@ def trend_svg(
     height: int = 220,
 ) -> Markup:
     """One line per series over the periods (oldest first), with a legend."""
-    pad_l, pad_r, pad_t, pad_b = 40, 30, 10, 24
-    w, h = width - pad_l - pad_r, height - pad_t - pad_b
-    n = max(len(periods) - 1, 1)
-
-    def x(i: int) -> float:
-        return pad_l + w * (i / n if len(periods) > 1 else 0.5)
-
-    def y(v: float) -> float:
-        return pad_t + h * (1 - (v - low) / ((high - low) or 1))
-
+    plot = _Plot(len(periods), low, high, percent, width, height)
     parts = [f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-label="trend">']
-    for k in range(5):
-        v = low + (high - low) * k / 4
-        label = f"{v * 100:.0f}%" if percent else f"{v:.0f}"
-        parts.append(
-            f'<line x1="{pad_l}" x2="{pad_l + w}" y1="{_fmt(y(v))}" y2="{_fmt(y(v))}" '
-            f'class="grid"/><text x="{pad_l - 6}" y="{_fmt(y(v) + 4)}" class="axis" '
-            f'text-anchor="end">{label}</text>'
-        )
-    for i, period in enumerate(periods):
-        parts.append(
-            f'<text x="{_fmt(x(i))}" y="{height - 6}" class="axis" text-anchor="middle">'
-            f"{escape(period)}</text>"
-        )
+    parts += plot.axes(periods)
     for k, (name, values) in enumerate(series.items()):
-        colour = PALETTE[k % len(PALETTE)]
-        points = [(i, values.get(p)) for i, p in enumerate(periods)]
-        known = [(i, v) for i, v in points if v is not None]
-        if not known:
-            continue
-        path = " ".join(
-            f"{'M' if j == 0 else 'L'}{_fmt(x(i))},{_fmt(y(v))}" for j, (i, v) in enumerate(known)
-        )
-        parts.append(
-            f'<g class="series"><title>{escape(name)}</title>'
-            f'<path d="{path}" stroke="{colour}" class="tline"/>'
-        )
-        for i, v in known:
-            shown = f"{v * 100:.1f}%" if percent else f"{v:.1f}"
-            parts.append(
-                f'<circle cx="{_fmt(x(i))}" cy="{_fmt(y(v))}" r="3" fill="{colour}">'
-                f"<title>{escape(name)} {escape(periods[i])}: {shown}</title></circle>"
-            )
-        parts.append("</g>")
+        known = [(i, v) for i, p in enumerate(periods) if (v := values.get(p)) is not None]
+        if known:
+            parts += plot.line(name, known, periods, PALETTE[k % len(PALETTE)])
     parts.append("</svg>")
     legend = "".join(
         f'<span class="legend-item"><i style="background:{PALETTE[k % len(PALETTE)]}"></i>'
@@ -194,6 +157,70 @@ def trend_svg(
         for k, name in enumerate(series)
     )
     return Markup("".join(parts) + f'<div class="legend">{legend}</div>')
+
+
+@dataclass(frozen=True)
+class _Plot:
+    """A trend chart's geometry: periods along x, values from ``low`` to ``high`` up y."""
+
+    count: int
+    low: float
+    high: float
+    percent: bool
+    width: int
+    height: int
+    pad_l: int = 40
+    pad_r: int = 30
+    pad_t: int = 10
+    pad_b: int = 24
+
+    def x(self, i: int) -> float:
+        w = self.width - self.pad_l - self.pad_r
+        return self.pad_l + w * (i / max(self.count - 1, 1) if self.count > 1 else 0.5)
+
+    def y(self, v: float) -> float:
+        h = self.height - self.pad_t - self.pad_b
+        return self.pad_t + h * (1 - (v - self.low) / ((self.high - self.low) or 1))
+
+    def axes(self, periods: Sequence[str]) -> list[str]:
+        """Five horizontal grid lines with their values, and the periods along the bottom."""
+        parts = []
+        right = self.width - self.pad_r
+        for k in range(5):
+            v = self.low + (self.high - self.low) * k / 4
+            label = f"{v * 100:.0f}%" if self.percent else f"{v:.0f}"
+            parts.append(
+                f'<line x1="{self.pad_l}" x2="{right}" y1="{_fmt(self.y(v))}" '
+                f'y2="{_fmt(self.y(v))}" class="grid"/><text x="{self.pad_l - 6}" '
+                f'y="{_fmt(self.y(v) + 4)}" class="axis" text-anchor="end">{label}</text>'
+            )
+        for i, period in enumerate(periods):
+            parts.append(
+                f'<text x="{_fmt(self.x(i))}" y="{self.height - 6}" class="axis" '
+                f'text-anchor="middle">{escape(period)}</text>'
+            )
+        return parts
+
+    def line(
+        self, name: str, known: list[tuple[int, float]], periods: Sequence[str], colour: str
+    ) -> list[str]:
+        """One series: its path through the known values, a dot with a tooltip at each."""
+        path = " ".join(
+            f"{'M' if j == 0 else 'L'}{_fmt(self.x(i))},{_fmt(self.y(v))}"
+            for j, (i, v) in enumerate(known)
+        )
+        parts = [
+            f'<g class="series"><title>{escape(name)}</title>'
+            f'<path d="{path}" stroke="{colour}" class="tline"/>'
+        ]
+        for i, v in known:
+            shown = f"{v * 100:.1f}%" if self.percent else f"{v:.1f}"
+            parts.append(
+                f'<circle cx="{_fmt(self.x(i))}" cy="{_fmt(self.y(v))}" r="3" fill="{colour}">'
+                f"<title>{escape(name)} {escape(periods[i])}: {shown}</title></circle>"
+            )
+        parts.append("</g>")
+        return parts
 
 
 def clock(seconds: float | None) -> str:
