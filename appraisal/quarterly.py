@@ -6,13 +6,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from appraisal.monthly import compute_month, replace_period
 from appraisal.periods import parse_quarter, quarter_months
 from appraisal.scoring import GROUPS
 from rules.policy import Policy
+from storage.database import Session
+from storage.reads.appraisal import monthly_scorecards
 from storage.schema import AgentScorecard
 
 
@@ -74,13 +73,8 @@ def compute_quarter(
     if recompute_months:
         for month in months:
             compute_month(session, month, policy)
-    rows = session.scalars(
-        select(AgentScorecard)
-        .where(AgentScorecard.period.in_(months), AgentScorecard.kind == "month")
-        .order_by(AgentScorecard.agent_id, AgentScorecard.period)
-    )
     by_agent: dict[str, list[AgentScorecard]] = {}
-    for row in rows:
+    for row in monthly_scorecards(session, months):
         by_agent.setdefault(row.agent_id, []).append(row)
     scorecards = {}
     teams: dict[str, str] = {}

@@ -15,15 +15,15 @@ from __future__ import annotations
 
 from typing import Literal
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
-from core.analysis import CallSentiment, RuleResult
+from appraisal.monthly import month_appraised, recompute_agent_month
+from core.analysis import CallSentiment
 from core.errors import CallqaError
 from pipeline.scorecard import rule_facts, score_call
 from rules.policy import Policy
-from storage.results import apply_rule_facts, utcnow
-from storage.schema import AgentScorecard, AuditEntry, Call, CallScorecard, QAReview, RuleOutcome
+from storage import reviews as rows
+from storage.database import Session
+from storage.reads.appraisal import find_call
+from storage.schema import Call, QAReview
 
 Verdict = Literal["confirmed", "overturned", "decided"]
 DECIDABLE = ("passed", "failed", "not_applicable")
@@ -50,16 +50,10 @@ class UnknownRuleError(ReviewError):
 
 
 def _call(session: Session, call_id: str) -> Call:
-    call = session.get(Call, call_id)
+    call = find_call(session, call_id)
     if call is None:
         raise UnknownCallError(call_id)
     return call
-
-
-def _audit(session: Session, username: str, action: str, target: str, detail: str | None) -> None:
-    session.add(
-        AuditEntry(at=utcnow(), username=username, action=action, target=target, detail=detail)
-    )
 
 
 def record_review(
@@ -84,10 +78,9 @@ def record_review(
     if verdict not in ("confirmed", "overturned", "decided"):
         raise ReviewError(f"verdict {verdict!r} is not 'confirmed', 'overturned' or 'decided'")
     call = _call(session, call_id)
-    outcome = session.get(RuleOutcome, (call_id, rule_id))
+    outcome = rows.rule_outcome(session, call_id, rule_id)
     if outcome is None:
-        known = session.scalars(select(RuleOutcome.rule_id).where(RuleOutcome.call_id == call_id))
-        raise UnknownRuleError(call_id, rule_id, list(known))
+        raise UnknownRuleError(call_id, rule_id, rows.rule_ids(session, call_id))
     current = outcome.effective_outcome
     if verdict == "decided":
         if decision not in DECIDABLE:
@@ -108,80 +101,41 @@ def record_review(
         )
     else:
         settled = _FLIP[current] if verdict == "overturned" else current
-    outcome.reviewed_outcome = settled
-    review = QAReview(
-        call_id=call_id,
-        rule_id=rule_id,
-        verdict=verdict,
-        outcome=settled,
-        reviewer=reviewer,
-        comment=comment,
-        created_at=utcnow(),
+    review = rows.add_review(
+        session, outcome, verdict=verdict, settled=settled, reviewer=reviewer, comment=comment
     )
-    session.add(review)
-    _audit(session, reviewer, "qa_review", f"call:{call_id}", f"{rule_id}: {verdict} -> {settled}")
-    session.flush()
     rescore_call(session, call, policy)
-    if call.agent_id and call.month and _month_appraised(session, call.month):
-        from appraisal.monthly import recompute_agent_month
-
+    if call.agent_id and call.month and month_appraised(session, call.month):
         recompute_agent_month(session, call.agent_id, call.month, policy)
     return review
 
 
-def _month_appraised(session: Session, month: str) -> bool:
-    return (
-        session.scalars(
-            select(AgentScorecard.agent_id).where(AgentScorecard.period == month).limit(1)
-        ).first()
-        is not None
-    )
-
-
 def rescore_call(session: Session, call: Call, policy: Policy) -> None:
     """Recomputes the call's score, flags and counts from its effective rule outcomes."""
-    rows = list(session.scalars(select(RuleOutcome).where(RuleOutcome.call_id == call.id)))
-    rules = [
-        RuleResult(
-            id=r.rule_id,
-            outcome=r.effective_outcome,
-            reason=r.reason,
-            critical=r.critical,
-            tags=tuple(r.tags or ()),
-        )
-        for r in rows
-    ]
+    outcomes = rows.effective_outcomes(session, call.id)
     score, breakdown, flags = score_call(
-        rules, call.metrics or {}, CallSentiment.from_stored(call.sentiment), policy
+        outcomes.rules, call.metrics or {}, CallSentiment.from_stored(call.sentiment), policy
     )
-    call.score = score
-    call.flagged = bool(flags)
-    apply_rule_facts(call, rule_facts(rules))
-    call.reviewed = any(r.reviewed_outcome is not None for r in rows)
-    card = session.get(CallScorecard, call.id)
-    if card is None:
-        card = CallScorecard(call_id=call.id, analysed_score=score)
-        session.add(card)
-    card.score = score
-    card.breakdown = dict(breakdown)
-    card.flags = list(flags)
-    card.updated_at = utcnow()
-    session.flush()
+    rows.store_call_score(
+        session,
+        call,
+        score=score,
+        breakdown=breakdown,
+        flags=flags,
+        facts=rule_facts(outcomes.rules),
+        reviewed=outcomes.reviewed,
+    )
 
 
 def mark_training_case(session: Session, call_id: str, on: bool, by: str) -> Call:
     """Marks (or unmarks) a call as a training case from real calls (§3)."""
     call = _call(session, call_id)
-    call.training_case = on
-    _audit(session, by, "training_case" if on else "training_case_off", f"call:{call_id}", None)
-    session.flush()
+    rows.mark_training_case(session, call, on, by)
     return call
 
 
 def escalate(session: Session, call_id: str, by: str, comment: str = "") -> Call:
     """Escalates a call (to compliance or a supervisor); the audit log says who and why."""
     call = _call(session, call_id)
-    call.escalated = True
-    _audit(session, by, "escalate", f"call:{call_id}", comment or None)
-    session.flush()
+    rows.mark_escalated(session, call, by, comment or None)
     return call

@@ -5,33 +5,12 @@ is left out of its group's weighting and says so; it is never a silent 100."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from rules.policy import Policy
+from storage.reads.appraisal import MonthInputs as MonthInputs  # the counts scored here
 
 GROUPS = ("business", "service", "compliance")
-
-
-@dataclass(frozen=True)
-class MonthInputs:
-    """One agent's raw counts for one month, as the aggregate queries return them."""
-
-    calls: int = 0
-    enquiries: int = 0  # calls where the enquiry-answer rules applied
-    enquiries_answered: int = 0
-    timed_calls: int = 0  # calls whose time to the agent's first word is known
-    answered_in_time: int = 0
-    forbidden_language_calls: int = 0
-    negative_tone_calls: int = 0
-    cold_calls: int = 0  # forbidden language or a negative tone (a call counts once)
-    rules_applicable: int = 0
-    rules_passed: int = 0
-    critical_failures: int = 0
-    reviewed_calls: int = 0
-    accurate_calls: int = 0
-    surveys: int = 0
-    satisfied: int = 0
 
 
 def rate_score(value: float, target: float) -> float:
@@ -138,7 +117,8 @@ def score_items(inputs: MonthInputs, policy: Policy) -> dict[str, dict[str, dict
                 t.attitude,
                 {
                     "calls": inputs.calls,
-                    "forbidden_language_calls": inputs.forbidden_language_calls,
+                    # the key the scorecard API and earlier stored scorecards show
+                    "forbidden_language_calls": inputs.language_breach_calls,
                     "negative_tone_calls": inputs.negative_tone_calls,
                     "negative_share_limit": policy.sentiment.agent_negative_share_flag,
                     "courteous_calls": inputs.calls - inputs.cold_calls,

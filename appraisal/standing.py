@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from appraisal.monthly import GROUPS
 from appraisal.periods import parse_month, parse_quarter, previous_months
 from rules.policy import Policy
+from storage.database import Session
+from storage.reads.appraisal import below_standard_months, period_scorecards
 from storage.schema import AgentScorecard
 
 
@@ -50,13 +49,7 @@ def _period(period: str) -> str:
 
 def ranking(session: Session, period: str) -> list[AgentScorecard]:
     """The period's stored scorecards (month or quarter), best first."""
-    return list(
-        session.scalars(
-            select(AgentScorecard)
-            .where(AgentScorecard.period == _period(period))
-            .order_by(AgentScorecard.rank, AgentScorecard.agent_id)
-        )
-    )
+    return period_scorecards(session, _period(period))
 
 
 def _left_out(row: AgentScorecard, group: str) -> bool:
@@ -90,17 +83,8 @@ def below_standard_streaks(
     """
     cycles = cycles or policy.failing_cycles_before_action
     window = previous_months(month, max(cycles, 24))
-    rows = session.execute(
-        select(AgentScorecard.agent_id, AgentScorecard.period, AgentScorecard.total)
-        .where(
-            AgentScorecard.period.in_(window),
-            AgentScorecard.kind == "month",
-            AgentScorecard.meets_standard.is_(False),
-        )
-        .order_by(AgentScorecard.agent_id)
-    )
     failing: dict[str, dict[str, float]] = {}
-    for agent_id, period, total in rows:
+    for agent_id, period, total in below_standard_months(session, window):
         failing.setdefault(agent_id, {})[period] = total
     out = []
     for agent_id, months in failing.items():

@@ -26,11 +26,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from core.errors import CallqaError
-from storage.schema import Call, Survey
+from storage.database import Session
+from storage.reads.appraisal import find_call, latest_call_between
+from storage.schema import Call
+from storage.surveys import SurveyAnswer, add_surveys, stored_sources
 
 SATISFIED_FROM_RATING = 4  # a 1-5 rating of 4 or 5 counts as satisfied
 MAX_COMMENT_CHARS = 4000  # a survey comment is a few sentences; more is not an answer
@@ -154,7 +154,7 @@ def _redacted(text: str | None) -> str | None:
 def _link(session: Session, row: dict[str, str], window: timedelta) -> tuple[Call, datetime | None]:
     answered = _parse_time(row["answered_at"]) if row.get("answered_at") else None
     if row.get("call_id"):
-        call = session.get(Call, row["call_id"])
+        call = find_call(session, row["call_id"])
         if call is None:
             raise _RowError(f"call {row['call_id']!r} is not in the store")
         if row.get("agent_id") and call.agent_id != row["agent_id"]:
@@ -165,16 +165,7 @@ def _link(session: Session, row: dict[str, str], window: timedelta) -> tuple[Cal
     agent = row.get("agent_id")
     if not agent or answered is None:
         raise _RowError("no call_id, and agent_id or answered_at is empty")
-    call = session.scalars(
-        select(Call)
-        .where(
-            Call.agent_id == agent,
-            Call.started_at <= answered,
-            Call.started_at >= answered - window,
-        )
-        .order_by(Call.started_at.desc())
-        .limit(1)
-    ).first()
+    call = latest_call_between(session, agent, answered - window, answered)
     if call is None:
         hours = window.total_seconds() / 3600
         raise _RowError(f"agent {agent!r} has no call in the {hours:g} h before {answered}")
@@ -199,14 +190,8 @@ def import_surveys(
             "\x1f".join(f"{k}={row[k]}" for k in sorted(row)).encode()
         ).hexdigest()[:16]
         sources[number] = f"{name}#{number}:{digest}"
-    present = set()
-    values = list(sources.values())
-    for start in range(0, len(values), 500):
-        present |= set(
-            session.scalars(
-                select(Survey.source).where(Survey.source.in_(values[start : start + 500]))
-            )
-        )
+    present = stored_sources(session, list(sources.values()))
+    answers: list[SurveyAnswer] = []
     for number, row in enumerate(rows, start=2):
         source = sources.get(number)
         if source is None:
@@ -222,8 +207,8 @@ def import_surveys(
             continue
         # The survey counts for the month and the agent of the call it is about, so an
         # answer given on the 1st about a call on the 31st counts for the call's month.
-        session.add(
-            Survey(
+        answers.append(
+            SurveyAnswer(
                 call_id=call.id,
                 agent_id=call.agent_id,
                 answered_at=answered,
@@ -237,5 +222,5 @@ def import_surveys(
         )
         present.add(source)
         report.imported += 1
-    session.flush()
+    add_surveys(session, answers)
     return report

@@ -185,7 +185,7 @@ def build(url: str, calls: int, audio: Path, seed: int = 7) -> None:
                     "training_case": False,
                     "escalated": False,
                     "processed_at": now,
-                    "forbidden_language": False,
+                    "language_breach": False,
                 }
             )
             for i, text in enumerate(texts):

@@ -43,7 +43,7 @@ INSERT INTO calls (
   id, agent_id, team_id, started_at, month, duration_s, source, source_version, models,
   rule_pack, policy, score, flagged, severity, rules_applicable, rules_passed,
   enquiry_answered, reviewed, customer_end_sentiment, agent_negative_share,
-  forbidden_language, answer_time_s, response_latency_p90_s, metrics, sentiment,
+  language_breach, answer_time_s, response_latency_p90_s, metrics, sentiment,
   search_text, training_case, escalated, processed_at)
 SELECT id, agent_id, team_id, started_at, to_char(started_at, 'YYYY-MM'), duration_s,
   'bench/' || id || '.wav', 'v1', 'bench', 'bank@1', 'policy@1',
@@ -68,9 +68,10 @@ FROM (
                      THEN 8 ELSE 0 END)::numeric, 1) END AS answer_time_s
   FROM generate_series(1, :n) AS g JOIN skill AS k ON k.n = g % 500
 ) AS base;
-INSERT INTO rule_results (call_id, rule_id, outcome, reviewed_outcome, critical, reason, evidence)
+INSERT INTO rule_results (call_id, rule_id, outcome, reviewed_outcome, critical, reason, evidence,
+                          tags)
   SELECT id, 'identity_verification', 'failed',
-         CASE WHEN random() < 0.3 THEN 'failed' ELSE 'passed' END, true, 'bench', '[]'
+         CASE WHEN random() < 0.3 THEN 'failed' ELSE 'passed' END, true, 'bench', '[]', '[]'
   FROM calls WHERE reviewed;
 INSERT INTO qa_reviews (call_id, rule_id, verdict, outcome, reviewer, comment, created_at)
   SELECT call_id, rule_id, CASE WHEN reviewed_outcome = 'failed' THEN 'confirmed'

@@ -61,7 +61,7 @@ CALL_COLUMNS = (
     "ring_time_s", "duration_s", "language", "source", "source_version", "transcript_key",
     "analysis_key", "redacted_audio_key", "models", "rule_pack", "policy", "score", "flagged",
     "severity", "rules_applicable", "rules_passed", "enquiry_answered", "reviewed",
-    "customer_end_sentiment", "agent_negative_share", "forbidden_language", "answer_time_s",
+    "customer_end_sentiment", "agent_negative_share", "language_breach", "answer_time_s",
     "response_latency_p90_s", "metrics", "sentiment", "search_text", "training_case",
     "escalated", "processed_at",
 )  # fmt: skip

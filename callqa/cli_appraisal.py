@@ -15,9 +15,8 @@ from callqa.cli_common import ConfigOption, StoreOption, fail
 from core.errors import CallqaError
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
-
     from rules.policy import Policy
+    from storage.database import Session
     from storage.schema import AgentScorecard
 
 PolicyOption = Annotated[

@@ -23,10 +23,9 @@ from core.errors import CallqaError
 from core.urls import without_password
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
-
     from console.audio import AudioSource
     from core.config import Settings
+    from storage.database import Session
 
 ROLE_HELP = "admin, qa_lead, compliance, supervisor (needs --team) or agent (needs --agent)"
 

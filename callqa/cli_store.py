@@ -17,8 +17,7 @@ from callqa.cli_common import ConfigOption, StoreOption, actor, fail, open_store
 from core.errors import CallqaError
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
-
+    from storage.database import Session
     from storage.retention import RetentionPlan
 
 T = TypeVar("T")

@@ -12,11 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from console import audit, sessions, throttle
 from console.auth import AccountError, check_password, check_role, create_user, hash_password
+from storage import accounts as stored
+from storage.database import Session
 from storage.schema import User
 
 
@@ -39,7 +38,7 @@ def _now() -> datetime:
 
 
 def _existing(session: Session, username: str) -> User:
-    user = session.get(User, username)
+    user = stored.find_user(session, username)
     if user is None:
         raise AccountError(f"no account {username!r}: `callqa users list` shows them")
     return user
@@ -51,7 +50,7 @@ def _scope(role: str, team_id: str | None, agent_id: str | None) -> str:
 
 def refuse_existing(session: Session, username: str) -> None:
     """Raises ``AccountError`` if ``username`` is taken, saying what to do instead."""
-    user = session.get(User, username)
+    user = stored.find_user(session, username)
     if user is not None:
         raise AccountError(
             f"account {username!r} exists ({user.role}): change its password with "
@@ -72,7 +71,7 @@ def add(
 ) -> str:
     """Adds an account; with ``replace_role`` an existing one gets the new role and
     password (its sessions end). Returns what was done, for the operator."""
-    user = session.get(User, username)
+    user = stored.find_user(session, username)
     if user is None:
         user = create_user(session, username, password, role, team_id=team_id, agent_id=agent_id)
         audit.record(
@@ -84,8 +83,8 @@ def add(
     team_id = check_role(session, role, team_id, agent_id)
     check_password(password)
     before = _scope(user.role, user.team_id, user.agent_id)
-    user.role, user.team_id, user.agent_id = role, team_id, agent_id
-    user.password_hash = hash_password(password)
+    stored.set_role(user, role, team_id, agent_id)
+    stored.set_password_hash(user, hash_password(password))
     ended = sessions.end_sessions_of(session, username, _now())
     audit.record(
         session,
@@ -102,7 +101,7 @@ def set_password(session: Session, actor: str, username: str, password: str) -> 
     """A new password for ``username``; every session signed in with the old one ends."""
     user = _existing(session, username)
     check_password(password)
-    user.password_hash = hash_password(password)
+    stored.set_password_hash(user, hash_password(password))
     ended = sessions.end_sessions_of(session, username, _now())
     audit.record(session, actor, "account.passwd", username, detail=f"{ended} session(s) ended")
     return f"{username}: password changed, {ended} session(s) ended"
@@ -112,7 +111,7 @@ def disable(session: Session, actor: str, username: str) -> str:
     """Stops ``username`` signing in and ends its sessions (enabling it again does not
     bring them back)."""
     user = _existing(session, username)
-    user.active = False
+    stored.set_active(user, False)
     ended = sessions.end_sessions_of(session, username, _now())
     audit.record(session, actor, "account.disable", username, detail=f"{ended} session(s) ended")
     return f"{username}: disabled, {ended} session(s) ended"
@@ -120,7 +119,7 @@ def disable(session: Session, actor: str, username: str) -> str:
 
 def enable(session: Session, actor: str, username: str) -> str:
     user = _existing(session, username)
-    user.active = True
+    stored.set_active(user, True)
     audit.record(session, actor, "account.enable", username)
     return f"{username}: enabled (it signs in afresh)"
 
@@ -132,7 +131,7 @@ def remove(session: Session, actor: str, username: str) -> str:
     ended = sessions.end_sessions_of(session, username, _now())
     sessions.forget_sessions_of(session, username)
     throttle.forget(session, throttle.account_key(username))
-    session.delete(user)
+    stored.delete_user(session, user)
     audit.record(session, actor, "account.remove", username, detail=f"{ended} session(s) ended")
     return f"{username}: removed, {ended} session(s) ended"
 
@@ -140,5 +139,5 @@ def remove(session: Session, actor: str, username: str) -> str:
 def listing(session: Session) -> list[Account]:
     return [
         Account(u.username, u.role, u.team_id, u.agent_id, u.active, u.created_at)
-        for u in session.scalars(select(User).order_by(User.username))
+        for u in stored.users_by_name(session)
     ]

@@ -13,10 +13,10 @@ from console import exports, scorecard_views, services
 from console.app import client_of, context
 from console.audio import AudioNotFound, audio_response
 from console.auth import COOKIE
-from console.compliance_queries import ComplianceFilters
 from console.permissions import NotFound, NotSignedIn, nav_for
-from console.queries import QueueFilters
 from console.signin import SignIns
+from storage.reads.compliance import ComplianceFilters
+from storage.reads.queue import QueueFilters
 
 router = APIRouter(prefix="/api", tags=["api"])
 

@@ -6,10 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
-
 from console.permissions import Principal
+from storage import audit_log
+from storage.database import Session
 from storage.schema import AuditEntry
 
 PAGE = 100
@@ -47,15 +46,14 @@ def record(
     from storage.results import utcnow
 
     username = who.username if isinstance(who, Principal) else who
-    session.add(
-        AuditEntry(
-            at=utcnow(),
-            username=username[:64],
-            action=action,
-            target=target[:1024],
-            detail=detail,
-            client=(client or "")[:128] or None,
-        )
+    audit_log.append(
+        session,
+        at=utcnow(),
+        username=username,
+        action=action,
+        target=target,
+        detail=detail,
+        client=client,
     )
 
 
@@ -77,17 +75,15 @@ def entries(
 ) -> AuditPage:
     """Newest first, ``PAGE`` at a time, with the number of entries that match. A page past
     the last shows the last (a page number is never handed to the database unbounded)."""
-    query = select(AuditEntry)
-    if username:
-        query = query.where(AuditEntry.username == username)
-    if action:
-        query = query.where(AuditEntry.action == action)
-    if target:
-        query = query.where(AuditEntry.target == target)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    total = audit_log.count_entries(session, username=username, action=action, target=target)
     pages = max(1, -(-total // PAGE))
     page = min(max(page, 1), pages)
-    rows = session.scalars(
-        query.order_by(AuditEntry.id.desc()).offset((page - 1) * PAGE).limit(PAGE)
+    rows = audit_log.newest_entries(
+        session,
+        username=username,
+        action=action,
+        target=target,
+        offset=(page - 1) * PAGE,
+        limit=PAGE,
     )
-    return AuditPage(list(rows), total, page, pages)
+    return AuditPage(rows, total, page, pages)

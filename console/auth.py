@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy.orm import Session
 
 from core.errors import CallqaError
-from storage.schema import Agent, Team, User
+from storage import accounts as stored
+from storage.database import Session
+from storage.schema import User
 
 ROLES = ("admin", "qa_lead", "compliance", "supervisor", "agent")
 COOKIE = "callqa_session"
@@ -59,10 +60,10 @@ def check_role(
         raise AccountError("a supervisor sees one team's calls: give --team")
     if role == "agent" and not agent_id:
         raise AccountError("an agent sees their own calls: give --agent")
-    if team_id is not None and session.get(Team, team_id) is None:
+    if team_id is not None and not stored.team_exists(session, team_id):
         raise AccountError(f"no team {team_id!r} in the store")
     if agent_id is not None:
-        agent = session.get(Agent, agent_id)
+        agent = stored.find_agent(session, agent_id)
         if agent is None:
             raise AccountError(f"no agent {agent_id!r} in the store")
         team_id = team_id or agent.team_id
@@ -84,22 +85,19 @@ def create_user(
 
     if not username or len(username) > 64 or not username.isprintable():
         raise AccountError(f"username {username!r}: 1-64 printable characters expected")
-    if session.get(User, username) is not None:
+    if stored.find_user(session, username) is not None:
         raise AccountError(
             f"account {username!r} exists: change its password with `callqa users passwd "
             f"{username}`, or give --force to replace its role"
         )
     team_id = check_role(session, role, team_id, agent_id)
     check_password(password)
-    user = User(
+    return stored.add_user(
+        session,
         username=username,
         password_hash=hash_password(password),
         role=role,
         team_id=team_id,
         agent_id=agent_id,
-        active=True,
         created_at=utcnow(),
     )
-    session.add(user)
-    session.flush()
-    return user

@@ -14,33 +14,10 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
-from sqlalchemy import func, select, text
-from sqlalchemy.orm import Session
-
-from storage.schema import Call, QAReview
+from storage.data_version import data_version
+from storage.database import Session
 
 T = TypeVar("T")
-
-
-def data_version(session: Session) -> tuple[Any, ...]:
-    processed = session.scalar(select(func.max(Call.processed_at)))
-    review = session.scalar(select(func.max(QAReview.id)))
-    return (_calls_written(session), processed, review)
-
-
-def _calls_written(session: Session) -> Any:
-    """What moves when calls are added or removed. Counting ten million calls takes most of a
-    second on PostgreSQL, so there it is the server's running count of rows inserted and
-    deleted in ``calls`` (visible to other sessions within a second or so of the commit);
-    elsewhere the count itself."""
-    if session.get_bind().dialect.name == "postgresql":
-        return session.execute(
-            text(
-                "SELECT n_tup_ins, n_tup_del FROM pg_stat_user_tables"
-                " WHERE relid = 'calls'::regclass"
-            )
-        ).one_or_none()
-    return session.scalar(select(func.count(Call.id)))
 
 
 class AggregateCache:

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from console import compliance_queries as sql
 from console.permissions import BadRequest, require, scope_of
 from console.services import Ctx
+from storage.reads import compliance as sql
 
 
 @dataclass(frozen=True)

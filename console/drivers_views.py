@@ -1,7 +1,7 @@
 """The Drivers page (issue 12, policy §5.3/§6.3): why customers call, per month or week,
 with the trend, complaints by category and severity, satisfaction and score per driver, and
 a drill-down to a driver's calls. QA leads and compliance see every call, a supervisor their
-team's (``console.drivers_queries`` cuts every number to the viewer's scope). The drill-down
+team's (``storage.reads.drivers`` cuts every number to the viewer's scope). The drill-down
 shows what customers said (redacted): it is audited like a transcript read."""
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ from typing import Any
 from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.responses import Response
 
-from console import drivers_queries as q
 from console.app import context, render
 from console.permissions import BadRequest, NotFound, Principal, can, require, scope_of
 from console.present import trend_svg
+from storage.reads import drivers as reads
 
 router = APIRouter(include_in_schema=False)
 MONTH = r"^\d{4}-\d{2}$"
@@ -55,13 +55,13 @@ def drivers_page(
     with context(request) as ctx:
         require(ctx.who, FEATURE)
         scope = scope_of(ctx.who)
-        months = q.driver_months(ctx.session, scope)
+        months = reads.driver_months(ctx.session, scope)
         if month_to is None and months:
             month_to = months[0]
         if month_from is None and months:
             month_from = months[min(len(months), 6) - 1]  # the last six months by default
-        stats = q.driver_stats(ctx.session, scope, month_from, month_to)
-        volume = (q.volume_by_month if per == "month" else q.volume_by_week)(
+        stats = reads.driver_stats(ctx.session, scope, month_from, month_to)
+        volume = (reads.volume_by_month if per == "month" else reads.volume_by_week)(
             ctx.session, scope, month_from, month_to
         )
         periods = sorted({p for per_driver in volume.values() for p in per_driver})
@@ -88,7 +88,7 @@ def drivers_page(
             month_from=month_from,
             month_to=month_to,
             per=per,
-            complaints=q.complaint_breakdown(ctx.session, scope, month_from, month_to),
+            complaints=reads.complaint_breakdown(ctx.session, scope, month_from, month_to),
             **labels,
         )
 
@@ -107,7 +107,7 @@ def driver_calls_page(
         require(ctx.who, FEATURE)
         if driver is not None and driver not in labels["drivers"]:
             raise NotFound(f"no driver {driver!r} in the taxonomy")
-        calls = q.driver_calls(ctx.session, scope_of(ctx.who), driver, month_from, month_to)
+        calls = reads.driver_calls(ctx.session, scope_of(ctx.who), driver, month_from, month_to)
         ctx.audit(
             "view_driver_calls",
             f"driver:{driver or '*'}",

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from console import compliance_queries
-from console.compliance_queries import ComplianceFilters
 from console.permissions import BadRequest, Unavailable, require, scope_of
 from console.services import Ctx
 from console.spreadsheet import csv_bytes, xlsx_bytes
+from storage.reads import compliance as compliance_reads
+from storage.reads.compliance import ComplianceFilters
 
 EXPORT_HEADER = ("rule_id", "rule", "group_by", "group", "passed", "failed", "n/a", "adherence")
 COLUMN_WIDTHS = (24, 44, 10, 16, 9, 9, 9, 11)
@@ -17,10 +17,10 @@ COLUMN_WIDTHS = (24, 44, 10, 16, 9, 9, 9, 11)
 
 def export_rows(ctx: Ctx, f: ComplianceFilters, by: str) -> list[tuple[Any, ...]]:
     require(ctx.who, "export")
-    if by not in compliance_queries.DIMENSIONS:
+    if by not in compliance_reads.DIMENSIONS:
         raise BadRequest(f"by={by!r}: expected rule, team, agent or month")
-    cells = compliance_queries.adherence_cells(ctx.session, scope_of(ctx.who), f)
-    rows = compliance_queries.roll_up(cells, by)
+    cells = compliance_reads.adherence_cells(ctx.session, scope_of(ctx.who), f)
+    rows = compliance_reads.roll_up(cells, by)
     ctx.audit("export_compliance", by, detail=str(f.as_params()))
     return [
         (

@@ -1,5 +1,5 @@
 """The Live page (issue 12): calls in progress with their rolling redacted transcript and
-the alerts raised on them, for QA leads and supervisors (see ``console.live_queries``).
+the alerts raised on them, for QA leads and supervisors (see ``console.live_stream``).
 
 ``GET /live`` renders the page (it works without JavaScript: a refresh shows what is new);
 ``GET /live/stream`` sends what is written after that as Server-Sent Events, polling the
@@ -24,7 +24,7 @@ from starlette.concurrency import run_in_threadpool
 
 from console import audit
 from console.app import client_of, context, principal, render
-from console.live_queries import (
+from console.live_stream import (
     EventMark,
     LiveScope,
     StreamState,

@@ -1,7 +1,8 @@
 """The monthly and quarterly management report (policy §6.3: statistics of problem types,
 regular reports to management; issue 12): call volume, satisfaction, problem types (call
 drivers and complaint categories with severity) and rising risks (the drivers whose volume
-or complaint share rose most against the period before), as CSV, XLSX or PDF.
+or complaint share rose most against the period before), as CSV, XLSX or PDF. The figures
+are read by ``storage.reads.report``; this module lays them out and renders them.
 
 CSV and XLSX go through ``console.spreadsheet`` (formula-safe); the PDF is drawn with fpdf2
 in a CJK font found on the machine (Noto Sans CJK from Debian's ``fonts-noto-cjk``, or the
@@ -15,13 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import case, func, select
-from sqlalchemy.orm import Session
-
-from console import drivers_queries as q
-from console.permissions import BadRequest, Scope
+from console.permissions import BadRequest
 from rules.drivers import Taxonomy
-from storage.schema import Call, Survey
+from storage.database import Session
+from storage.reads.report import report_figures
 
 FONT_CANDIDATES = (
     "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
@@ -69,18 +67,9 @@ def _quarter(year: int, quarter: int) -> tuple[str, ...]:
 
 def report_rows(session: Session, taxonomy: Taxonomy, period: Period) -> list[list[Any]]:
     """The report as rows of ``HEADER``: a summary, drivers, complaint categories, risks."""
-    scope = Scope(everything=True)
-    first, last = period.months[0], period.months[-1]
-    calls = int(
-        session.scalar(select(func.count()).select_from(Call).where(Call.month.in_(period.months)))
-        or 0
-    )
-    answered, satisfied = session.execute(
-        select(func.count(), func.sum(case((Survey.satisfied, 1), else_=0))).where(
-            Survey.month.in_(period.months)
-        )
-    ).one()
-    mean_score = session.scalar(select(func.avg(Call.score)).where(Call.month.in_(period.months)))
+    figures = report_figures(session, period.months, period.previous)
+    summary = figures.summary
+    calls, answered = summary.calls, summary.surveys
     rows: list[list[Any]] = [
         ["summary", "period", period.label, calls, None, None, None, None, None, None],
         [
@@ -91,14 +80,13 @@ def report_rows(session: Session, taxonomy: Taxonomy, period: Period) -> list[li
             None,
             None,
             None,
-            round(int(satisfied or 0) / answered, 4) if answered else None,
-            round(float(mean_score), 2) if mean_score is not None else None,
+            round(summary.satisfied / answered, 4) if answered else None,
+            _round(summary.mean_score, 2),
             None,
         ],
     ]
-    stats = q.driver_stats(session, scope, first, last)
     labels = {d.id: d for d in taxonomy.drivers}
-    for s in sorted(stats.values(), key=lambda s: (-s.calls, s.driver)):
+    for s in sorted(figures.drivers.values(), key=lambda s: (-s.calls, s.driver)):
         if not s.calls:
             continue
         d = labels.get(s.driver)
@@ -117,17 +105,14 @@ def report_rows(session: Session, taxonomy: Taxonomy, period: Period) -> list[li
             ]
         )
     categories = {c.id: c for c in taxonomy.complaints.categories}
-    for category, severities in sorted(q.complaint_breakdown(session, scope, first, last).items()):
+    for category, severities in sorted(figures.complaints.items()):
         c = categories.get(category)
         total = sum(severities.values())
         label = f"{c.zh} / {c.en}" if c else category
         detail = ", ".join(f"{k} {severities.get(k, 0)}" for k in ("high", "medium", "low"))
         rows.append(["complaint", category, f"{label} ({detail})", None, None, total] + [None] * 4)
-    span = (min(period.previous), last)
-    volume = q.volume_by_month(session, scope, *span)
-    complaints = q.complaints_by_driver_month(session, scope, *span)
-    for driver, before, after, growth, share in q.rising(
-        volume, complaints, list(period.previous), list(period.months)
+    for driver, before, after, growth, share in rising(
+        figures.volume, figures.complaints_by_month, list(period.previous), list(period.months)
     ):
         d = labels.get(driver)
         rows.append(
@@ -145,6 +130,30 @@ def report_rows(session: Session, taxonomy: Taxonomy, period: Period) -> list[li
             ]
         )
     return rows
+
+
+def rising(
+    volume: dict[str, dict[str, int]],
+    complaints: dict[str, dict[str, int]],
+    earlier: list[str],
+    later: list[str],
+    top: int = 5,
+) -> list[tuple[str, int, int, float, float]]:
+    """Drivers whose volume or complaint share rose most from ``earlier`` to ``later``
+    periods: (driver, calls before, calls after, volume change, complaint-share change),
+    the largest rises first. ``complaints``: driver -> period -> complaint calls."""
+    out = []
+    for driver, per in volume.items():
+        before = sum(per.get(p, 0) for p in earlier)
+        after = sum(per.get(p, 0) for p in later)
+        c_before = sum(complaints.get(driver, {}).get(p, 0) for p in earlier)
+        c_after = sum(complaints.get(driver, {}).get(p, 0) for p in later)
+        growth = (after - before) / before if before else (1.0 if after else 0.0)
+        share = (c_after / after if after else 0.0) - (c_before / before if before else 0.0)
+        if growth > 0 or share > 0:
+            out.append((driver, before, after, round(growth, 4), round(share, 4)))
+    out.sort(key=lambda r: (-(max(r[3], 0) + 2 * max(r[4], 0)), r[0]))
+    return out[:top]
 
 
 def _round(value: float | None, digits: int = 4) -> float | None:

@@ -12,11 +12,11 @@ from fastapi.responses import RedirectResponse, Response
 from console import audit, compliance_views, scorecard_views, services
 from console.api import sign_in_response, sign_out_response
 from console.app import context, render
-from console.compliance_queries import ComplianceFilters
 from console.permissions import BadRequest, can
 from console.present import sentiment_svg, trend_svg
-from console.queries import OUTCOMES, QueueFilters
 from console.signin import SignInBusy, TooManySignIns
+from storage.reads.compliance import ComplianceFilters
+from storage.reads.queue import OUTCOMES, QueueFilters
 
 router = APIRouter(include_in_schema=False)
 

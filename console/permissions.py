@@ -18,8 +18,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from core.errors import CallqaError
+from storage.reads.calls import StoredCall
 from storage.reads.scope import Scope
-from storage.schema import Call, User
+from storage.schema import User
 
 
 class ConsoleError(CallqaError):
@@ -101,7 +102,7 @@ def scope_of(principal: Principal) -> Scope:
     return NOTHING
 
 
-def check_call(principal: Principal, call: Call | None) -> Call:
+def check_call(principal: Principal, call: StoredCall | None) -> StoredCall:
     """The call, if the principal may see it; ``NotFound`` otherwise (also when missing)."""
     require(principal, "calls")
     scope = scope_of(principal)

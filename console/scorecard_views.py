@@ -1,16 +1,16 @@
 """The scorecard pages' data: a period's scorecards with the team ranking, who is below
 standard and the coaching list, and one agent's months and quarters. A scorecard is seen by
-the team the agent worked in during its period (``console.scorecard_queries``)."""
+the team the agent worked in during its period (``storage.reads.scorecards``)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from typing import Any
 
-from console import scorecard_queries as cards_sql
 from console.permissions import NotFound, Scope, can, require, scope_of
 from console.services import Ctx
-from storage.schema import AgentScorecard
+from storage.reads import scorecards as card_reads
+from storage.reads.scorecards import AgentRow, PeriodCard
 
 
 @dataclass(frozen=True)
@@ -18,9 +18,9 @@ class ScorecardsView:
     period: str | None
     periods: list[str]
     quarters: list[str]
-    cards: list[tuple[AgentScorecard, Any]]
-    ranking: list[cards_sql.TeamRank]
-    below_standard: list[tuple[AgentScorecard, Any]]
+    cards: list[tuple[PeriodCard, AgentRow]]
+    ranking: list[card_reads.TeamRank]
+    below_standard: list[tuple[PeriodCard, AgentRow]]
     streaks: list[Any]
     coaching: list[Any]
     coaching_rules: dict[str, list[tuple[str, int]]]
@@ -33,17 +33,17 @@ def scorecards(ctx: Ctx, period: str | None) -> ScorecardsView:
 
     require(ctx.who, "scorecards")
     scope = scope_of(ctx.who)
-    periods = cards_sql.scorecard_periods(ctx.session, scope, "month")
-    quarters = cards_sql.scorecard_periods(ctx.session, scope, "quarter")
+    periods = card_reads.scorecard_periods(ctx.session, scope, "month")
+    quarters = card_reads.scorecard_periods(ctx.session, scope, "quarter")
     period = period or (periods[0] if periods else None)
     if period is None:
         return ScorecardsView(None, periods, quarters, [], [], [], [], [], {})
     if period not in periods and period not in quarters:
         raise NotFound(f"no scorecards for {period}")
-    cards = cards_sql.period_scorecards(ctx.session, scope, period)
+    cards = card_reads.period_scorecards(ctx.session, scope, period)
     agents = {agent.id: agent for _, agent in cards}
     ranking = (
-        cards_sql.team_ranking(ctx.session, scope, period) if can(ctx.who, "team_ranking") else []
+        card_reads.team_ranking(ctx.session, scope, period) if can(ctx.who, "team_ranking") else []
     )
     below = [(c, a) for c, a in cards if not c.meets_standard]
     streaks: list[Any] = []
@@ -54,7 +54,7 @@ def scorecards(ctx: Ctx, period: str | None) -> ScorecardsView:
         coaching = [
             c for c in coaching_list(ctx.session, period, ctx.policy) if c.agent_id in agents
         ]
-        coaching_rules = cards_sql.failed_rules_of(
+        coaching_rules = card_reads.failed_rules_of(
             ctx.session, scope, [c.agent_id for c in coaching], period
         )
     return ScorecardsView(
@@ -71,8 +71,8 @@ class ScorecardsPage:
     periods: list[str]
     quarters: list[str]
     team: str | None
-    cards: cards_sql.CardsPage
-    ranking: list[cards_sql.TeamRank]
+    cards: card_reads.CardsPage
+    ranking: list[card_reads.TeamRank]
     streaks: list[Any]
     streaks_total: int
     coaching: list[Any]
@@ -89,28 +89,28 @@ def scorecards_page(ctx: Ctx, period: str | None, team: str | None, page: int) -
 
     require(ctx.who, "scorecards")
     scope = scope_of(ctx.who)
-    periods = cards_sql.scorecard_periods(ctx.session, scope, "month")
-    quarters = cards_sql.scorecard_periods(ctx.session, scope, "quarter")
+    periods = card_reads.scorecard_periods(ctx.session, scope, "month")
+    quarters = card_reads.scorecard_periods(ctx.session, scope, "quarter")
     period = period or (periods[0] if periods else None)
-    empty = cards_sql.CardsPage([], 0, 1, 1)
+    empty = card_reads.CardsPage([], 0, 1, 1)
     if period is None:
         return ScorecardsPage(None, periods, quarters, team, empty, [], [], 0, [], 0, {})
     if period not in periods and period not in quarters:
         raise NotFound(f"no scorecards for {period}")
-    cards = cards_sql.period_scorecards_page(ctx.session, scope, period, team, page)
+    cards = card_reads.period_scorecards_page(ctx.session, scope, period, team, page)
     ranking = (
-        cards_sql.team_ranking(ctx.session, scope, period) if can(ctx.who, "team_ranking") else []
+        card_reads.team_ranking(ctx.session, scope, period) if can(ctx.who, "team_ranking") else []
     )
     streaks: list[Any] = []
     coaching: list[Any] = []
     streaks_total = coaching_total = 0
     coaching_rules: dict[str, list[tuple[str, int]]] = {}
     if "Q" not in period:
-        agents = cards_sql.period_agent_ids(ctx.session, scope, period, team)
+        agents = card_reads.period_agent_ids(ctx.session, scope, period, team)
         all_streaks = _visible_streaks(ctx, scope, period, agents)
-        streaks, streaks_total = all_streaks[: cards_sql.SHORTLIST], len(all_streaks)
+        streaks, streaks_total = all_streaks[: card_reads.SHORTLIST], len(all_streaks)
         threshold = ctx.policy.appraisal.coaching_threshold
-        rows, coaching_total = cards_sql.coaching_rows(ctx.session, scope, period, threshold, team)
+        rows, coaching_total = card_reads.coaching_rows(ctx.session, scope, period, threshold, team)
         for row in rows:
             below = tuple(
                 GroupShortfall(group, score, threshold)
@@ -118,7 +118,7 @@ def scorecards_page(ctx: Ctx, period: str | None, team: str | None, page: int) -
                 if (score := row.scores.get(group)) is not None and score < threshold
             )
             coaching.append(CoachingEntry(row.agent_id, row.period, row.total, below))
-        coaching_rules = cards_sql.failed_rules_of(
+        coaching_rules = card_reads.failed_rules_of(
             ctx.session, scope, [c.agent_id for c in coaching], period
         )
     return ScorecardsPage(
@@ -148,7 +148,7 @@ def _visible_streaks(ctx: Ctx, scope: Scope, month: str, agents: set[str]) -> li
     ]
     if scope.everything or not streaks:
         return streaks
-    visible = cards_sql.visible_periods(
+    visible = card_reads.visible_periods(
         ctx.session, scope, {s.agent_id for s in streaks}, {m for s in streaks for m in s.months}
     )
     out = []
@@ -165,9 +165,9 @@ def _visible_streaks(ctx: Ctx, scope: Scope, month: str, agents: set[str]) -> li
 
 @dataclass(frozen=True)
 class AgentView:
-    agent: Any
-    months: list[AgentScorecard]
-    quarters: list[AgentScorecard]
+    agent: AgentRow
+    months: list[PeriodCard]
+    quarters: list[PeriodCard]
 
 
 def agent_scorecards(ctx: Ctx, agent_id: str) -> AgentView:
@@ -175,22 +175,22 @@ def agent_scorecards(ctx: Ctx, agent_id: str) -> AgentView:
     agent spent in the supervisor's team)."""
     require(ctx.who, "scorecards")
     scope = scope_of(ctx.who)
-    agent = cards_sql.agent_in_scope(ctx.session, scope, agent_id)
+    agent = card_reads.agent_in_scope(ctx.session, scope, agent_id)
     if agent is None:
         raise NotFound("no such agent")
-    rows = cards_sql.agent_periods(ctx.session, scope, agent.id)
+    rows = card_reads.agent_periods(ctx.session, scope, agent.id)
     return AgentView(
         agent, [r for r in rows if r.kind == "month"], [r for r in rows if r.kind == "quarter"]
     )
 
 
-def scorecard_json(card: AgentScorecard, ctx: Ctx) -> dict[str, Any]:
+def scorecard_json(card: PeriodCard, ctx: Ctx) -> dict[str, Any]:
     """A scorecard as the API shows it to the viewer. A quarter lists its months; a month the
     agent spent in a team the viewer may not see is left out of that list (the quarter's
     totals stay: the quarter belongs to the team of most of its calls)."""
     details = card.details
     months = details.get("months") if isinstance(details, dict) else None
-    if isinstance(months, dict):
+    if details is not None and isinstance(months, dict):
         scope = scope_of(ctx.who)
         shown = {
             period: month

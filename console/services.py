@@ -7,10 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
-from console import audit, compliance_queries, queries
+from console import accounts, audit
 from console.cache import AggregateCache
 from console.permissions import (
     BadRequest,
@@ -24,7 +21,13 @@ from console.permissions import (
 )
 from console.present import Segment, evidence_marks, segments
 from rules.policy import Policy
-from storage.schema import Call, User
+from storage.database import Session
+from storage.reads import calls as call_reads
+from storage.reads import compliance as compliance_reads
+from storage.reads import queue as queue_reads
+from storage.reads.calls import CallDetail, StoredCall
+from storage.reads.compliance import Adherence, ComplianceFilters, FailedCall
+from storage.reads.queue import QueueFilters, QueuePage
 
 # The longest review comment or escalation reason the console stores (characters).
 MAX_COMMENT = 2000
@@ -48,11 +51,11 @@ class Ctx:
 # --- queue ------------------------------------------------------------------------------
 
 
-def queue(ctx: Ctx, filters: queries.QueueFilters) -> queries.QueuePage:
+def queue(ctx: Ctx, filters: QueueFilters) -> QueuePage:
     """The review queue. A search (``q``) reads transcripts: it is audited with the terms,
     how many calls matched and which ones the page showed."""
     require(ctx.who, "calls")
-    result = queries.queue(ctx.session, scope_of(ctx.who), filters)
+    result = queue_reads.queue(ctx.session, scope_of(ctx.who), filters)
     if filters.q:
         shown = [row.id for row in result.rows]
         ctx.audit(
@@ -68,9 +71,9 @@ def filter_options(ctx: Ctx) -> dict[str, Any]:
     """The choices the filter forms offer: only teams, agents and months in scope."""
     scope = scope_of(ctx.who)
     return {
-        "teams": [(t.id, t.name) for t in queries.teams(ctx.session, scope)],
-        "agents": [(a.id, a.name) for a in queries.agents(ctx.session, scope)],
-        "months": queries.months(ctx.session, scope),
+        "teams": queue_reads.teams(ctx.session, scope),
+        "agents": queue_reads.agents(ctx.session, scope),
+        "months": queue_reads.months(ctx.session, scope),
         "rules": sorted(ctx.rule_titles.items()),
     }
 
@@ -91,7 +94,7 @@ class TurnView:
 
 @dataclass(frozen=True)
 class CallView:
-    detail: queries.CallDetail
+    detail: CallDetail
     turns: list[TurnView]
     sentiment_points: list[tuple[float, float, int]]
     can_review: bool
@@ -99,18 +102,18 @@ class CallView:
     can_escalate: bool
 
     @property
-    def call(self) -> Call:
+    def call(self) -> StoredCall:
         return self.detail.call
 
 
-def _visible_call(ctx: Ctx, call_id: str) -> Call:
-    return check_call(ctx.who, queries.call_row(ctx.session, call_id))
+def _visible_call(ctx: Ctx, call_id: str) -> StoredCall:
+    return check_call(ctx.who, call_reads.call_row(ctx.session, call_id))
 
 
 def call_view(ctx: Ctx, call_id: str, *, action: str = "view_call") -> CallView:
     """The call with its transcript: an access to a transcript, so it is audited."""
     call = _visible_call(ctx, call_id)
-    detail = queries.call_detail(ctx.session, call)
+    detail = call_reads.call_detail(ctx.session, call)
     ctx.audit(action, f"call:{call.id}")
     marks = evidence_marks(detail.rules)
     turns = [
@@ -256,9 +259,10 @@ def review(
         )
     except reviews.ReviewError as exc:
         raise BadRequest(str(exc)) from exc
-    ctx.session.flush()
-    ctx.session.refresh(call)
-    return call.score
+    score = call_reads.score_now(ctx.session, call.id)
+    if score is None:  # pragma: no cover - the call was there a moment ago
+        raise NotFound("no such call")
+    return score
 
 
 def _check_comment(comment: str) -> None:
@@ -289,19 +293,17 @@ def escalate(ctx: Ctx, call_id: str, comment: str) -> None:
 @dataclass(frozen=True)
 class ComplianceView:
     by: str
-    overall: list[compliance_queries.Adherence]
-    grouped: list[compliance_queries.Adherence]
+    overall: list[Adherence]
+    grouped: list[Adherence]
     trend: dict[str, dict[str, float | None]]
     trend_months: list[str]
 
 
-def compliance(
-    ctx: Ctx, f: compliance_queries.ComplianceFilters, by: str = "team"
-) -> ComplianceView:
+def compliance(ctx: Ctx, f: ComplianceFilters, by: str = "team") -> ComplianceView:
     """Adherence per rule overall, per rule and ``by`` (team, agent or month), and the
     monthly trend per rule: one GROUP BY, rolled up three ways."""
     require(ctx.who, "compliance")
-    if by not in compliance_queries.DIMENSIONS or by == "rule":
+    if by not in compliance_reads.DIMENSIONS or by == "rule":
         raise BadRequest(f"by={by!r}: expected team, agent or month")
     if ctx.cache is None:
         return _compliance(ctx, f, by)
@@ -309,11 +311,11 @@ def compliance(
     return ctx.cache.get(ctx.session, key, lambda: _compliance(ctx, f, by))
 
 
-def _compliance(ctx: Ctx, f: compliance_queries.ComplianceFilters, by: str) -> ComplianceView:
-    cells = compliance_queries.adherence_cells(ctx.session, scope_of(ctx.who), f)
-    overall = compliance_queries.roll_up(cells, "rule")
-    grouped = compliance_queries.roll_up(cells, by)
-    monthly = grouped if by == "month" else compliance_queries.roll_up(cells, "month")
+def _compliance(ctx: Ctx, f: ComplianceFilters, by: str) -> ComplianceView:
+    cells = compliance_reads.adherence_cells(ctx.session, scope_of(ctx.who), f)
+    overall = compliance_reads.roll_up(cells, "rule")
+    grouped = compliance_reads.roll_up(cells, by)
+    monthly = grouped if by == "month" else compliance_reads.roll_up(cells, "month")
     months = sorted({a.group for a in monthly if a.group})
     trend: dict[str, dict[str, float | None]] = {}
     for a in monthly:
@@ -322,14 +324,12 @@ def _compliance(ctx: Ctx, f: compliance_queries.ComplianceFilters, by: str) -> C
     return ComplianceView(by, overall, grouped, trend, months)
 
 
-def compliance_calls(
-    ctx: Ctx, f: compliance_queries.ComplianceFilters, rule_id: str
-) -> list[compliance_queries.FailedCall]:
+def compliance_calls(ctx: Ctx, f: ComplianceFilters, rule_id: str) -> list[FailedCall]:
     """The drill-down shows transcript evidence: audited with the rule, the filters and the
     calls whose evidence was shown."""
     require(ctx.who, "compliance")
-    calls = compliance_queries.failing_calls(ctx.session, scope_of(ctx.who), f, rule_id)
-    ids = [c.call_id for c in calls]
+    failing = compliance_reads.failing_calls(ctx.session, scope_of(ctx.who), f, rule_id)
+    ids = [c.call_id for c in failing]
     filters = f.as_params()
     ctx.audit(
         "view_evidence",
@@ -338,7 +338,7 @@ def compliance_calls(
         + (f" ({filters})" if filters else "")
         + (": " + ", ".join(ids) if ids else ""),
     )
-    return calls
+    return failing
 
 
 # --- admin ------------------------------------------------------------------------------
@@ -351,6 +351,6 @@ def audit_log(
     return audit.entries(ctx.session, username=username, action=action, target=target, page=page)
 
 
-def users(ctx: Ctx) -> list[User]:
+def users(ctx: Ctx) -> list[accounts.Account]:
     require(ctx.who, "users")
-    return list(ctx.session.scalars(select(User).order_by(User.username)))
+    return accounts.listing(ctx.session)

@@ -15,10 +15,10 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, update
-from sqlalchemy.orm import Session
-
-from storage.schema import ConsoleSession, User
+from storage import console_sessions as stored
+from storage.accounts import find_user
+from storage.database import Session
+from storage.schema import User
 
 # Ended or expired sessions are kept this long (who was signed in from where), then purged.
 KEEP_ENDED = timedelta(days=30)
@@ -44,21 +44,15 @@ def open_session(
 ) -> str:
     """Starts a session for ``user`` and returns its token (for the cookie only)."""
     token = secrets.token_urlsafe(32)
-    session.add(
-        ConsoleSession(
-            token_hash=token_hash(token),
-            username=user.username,
-            created_at=now,
-            last_seen_at=now,
-            expires_at=now + timedelta(seconds=rules.lifetime_seconds),
-            client=(client or "")[:128] or None,
-        )
+    stored.add_session(
+        session,
+        token_hash=token_hash(token),
+        username=user.username,
+        created_at=now,
+        expires_at=now + timedelta(seconds=rules.lifetime_seconds),
+        client=client,
     )
-    session.execute(
-        delete(ConsoleSession)
-        .where(ConsoleSession.expires_at < now - KEEP_ENDED)
-        .execution_options(synchronize_session=False)
-    )
+    stored.purge_expired_before(session, now - KEEP_ENDED)
     return token
 
 
@@ -68,16 +62,16 @@ def user_of(session: Session, token: str | None, rules: SessionRules, now: datet
     every page view on SQLite."""
     if not token or len(token) > 128:
         return None
-    row = session.get(ConsoleSession, token_hash(token))
+    row = stored.find_session(session, token_hash(token))
     if row is None or row.ended_at is not None or row.expires_at <= now:
         return None
     if now - row.last_seen_at >= timedelta(seconds=rules.idle_seconds):
         return None
-    user = session.get(User, row.username)
+    user = find_user(session, row.username)
     if user is None or not user.active:
         return None
     if now - row.last_seen_at >= timedelta(seconds=rules.touch_seconds):
-        row.last_seen_at = now
+        stored.mark_seen(row, now)
     return user
 
 
@@ -85,28 +79,18 @@ def end_session(session: Session, token: str | None, now: datetime) -> str | Non
     """Ends the session ``token`` opens; returns its user name, or None if none was live."""
     if not token or len(token) > 128:
         return None
-    row = session.get(ConsoleSession, token_hash(token))
+    row = stored.find_session(session, token_hash(token))
     if row is None or row.ended_at is not None:
         return None
-    row.ended_at = now
+    stored.mark_ended(row, now)
     return row.username
 
 
 def end_sessions_of(session: Session, username: str, now: datetime) -> int:
     """Ends every live session of ``username``; returns how many there were."""
-    ended = session.execute(
-        update(ConsoleSession)
-        .where(ConsoleSession.username == username, ConsoleSession.ended_at.is_(None))
-        .values(ended_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    return int(ended.rowcount)  # type: ignore[attr-defined]
+    return stored.end_sessions_of(session, username, now)
 
 
 def forget_sessions_of(session: Session, username: str) -> None:
     """Deletes the rows of ``username``'s sessions (its account is being removed)."""
-    session.execute(
-        delete(ConsoleSession)
-        .where(ConsoleSession.username == username)
-        .execution_options(synchronize_session=False)
-    )
+    stored.delete_sessions_of(session, username)

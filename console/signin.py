@@ -13,14 +13,13 @@ import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy.orm import Session
-
 from console import audit, sessions, throttle
 from console.auth import verify_nothing, verify_password
 from console.permissions import ConsoleError, Unavailable
 from console.sessions import SessionRules
 from console.throttle import ThrottleRules
-from storage.database import Store
+from storage.accounts import find_user
+from storage.database import Session, Store
 from storage.schema import User
 
 # What the audit log says for a name that is no account: it may be a password typed into
@@ -76,7 +75,7 @@ class SignIns:
 
         now = utcnow()
         with self.store.session() as session:
-            user = session.get(User, username) if 0 < len(username) <= 64 else None
+            user = find_user(session, username) if 0 < len(username) <= 64 else None
             known = user.username if user is not None else None
             stored_hash = user.password_hash if user is not None and user.active else None
             keys = [throttle.address_key(client or "unknown")]
@@ -109,7 +108,7 @@ class SignIns:
     def _open(
         self, session: Session, username: str, now: datetime, client: str | None
     ) -> str | None:
-        user = session.get(User, username)
+        user = find_user(session, username)
         if user is None or not user.active:  # disabled while its password was checked
             return None
         throttle.clear(session, throttle.account_key(username))

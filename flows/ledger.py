@@ -19,12 +19,9 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
-from typing import Any
 
-from sqlalchemy import ColumnElement, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
-
+from storage import ledger as rows
+from storage.database import Session
 from storage.results import utcnow
 from storage.schema import ProcessedRecording
 
@@ -99,64 +96,26 @@ def claim(
     Returns the action and the ledger row as it was before the claim (None if new). Two
     workers racing for one recording: exactly one gets PROCESS/REANALYSE, the other BUSY.
     """
-    row = session.get(ProcessedRecording, (source, version))
+    row = rows.recording(session, source, version)
     action = decide(row, provenance, lease, me)
     if action in (Action.SKIP, Action.QUARANTINED, Action.BUSY):
         return action, row
     now = utcnow()
     if row is None:
-        try:
-            with session.begin_nested():
-                session.add(
-                    ProcessedRecording(
-                        source=source,
-                        version=version,
-                        status="claimed",
-                        claimed_by=me,
-                        claimed_at=now,
-                        attempts=1,
-                    )
-                )
-        except IntegrityError:
+        if not rows.insert_claim(session, source, version, me, now):
             return Action.BUSY, None  # another worker inserted it first
         return action, None
     # Compare-and-set on what we read: a rival that changed the row in between wins.
-    won = session.execute(  # type: ignore[attr-defined]
-        update(ProcessedRecording)
-        .where(
-            ProcessedRecording.source == source,
-            ProcessedRecording.version == version,
-            ProcessedRecording.status == row.status,
-            _same(ProcessedRecording.claimed_by, row.claimed_by),
-        )
-        .values(status="claimed", claimed_by=me, claimed_at=now, attempts=row.attempts + 1)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    # The UPDATE leaves ``row`` in the session as it was read: the row before our claim.
-    return (action, row) if won == 1 else (Action.BUSY, None)
-
-
-def _claimed_by(source: str, version: str, me: str) -> tuple[ColumnElement[bool], ...]:
-    """The ledger row of (source, version), while ``me`` holds its claim."""
-    return (
-        ProcessedRecording.source == source,
-        ProcessedRecording.version == version,
-        ProcessedRecording.status == "claimed",
-        ProcessedRecording.claimed_by == me,
-    )
+    if not rows.take_over_claim(session, row, me, now):
+        return Action.BUSY, None
+    return action, row  # as it was read: the row before our claim
 
 
 def hold(session: Session, source: str, version: str, me: str) -> bool:
     """Confirms, at the start of the transaction that stores the call, that the claim is
     still ours (False: it was taken over). Being a write, it also takes SQLite's write
     lock first, so the call id chosen in the same transaction stays free until commit."""
-    held = session.execute(  # type: ignore[attr-defined]
-        update(ProcessedRecording)
-        .where(*_claimed_by(source, version, me))
-        .values(claimed_at=utcnow())
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    return held == 1
+    return rows.renew_claim(session, source, version, me, utcnow())
 
 
 def finish(
@@ -173,41 +132,30 @@ def finish(
 ) -> bool:
     """Marks our claim done (or quarantined). False if the claim is no longer ours; the
     caller must then roll back whatever it wrote in the same transaction. ``claimed_by``
-    stays: it says which worker did the work."""
-    values: dict[str, object] = {
-        "status": status,
-        "call_id": call_id,
-        "finished_at": utcnow(),
-        "problem": problem,
-    }
-    if status == "done":
-        values |= {
-            "transcribed_with": provenance.models,
-            "analysed_with": provenance.analysed_with,
-            "transcript_key": transcript_key,
-        }
-    done = session.execute(  # type: ignore[attr-defined]
-        update(ProcessedRecording)
-        .where(*_claimed_by(source, version, me))
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    return done == 1
+    stays: it says which worker did the work. A quarantined recording keeps the provenance
+    of its earlier results."""
+    done_with = (
+        rows.DoneWith(provenance.models, provenance.analysed_with, transcript_key)
+        if status == "done"
+        else None
+    )
+    return rows.finish_claim(
+        session,
+        source,
+        version,
+        me,
+        status=status,
+        call_id=call_id,
+        finished_at=utcnow(),
+        problem=problem,
+        done_with=done_with,
+    )
 
 
 def release(session: Session, source: str, version: str, me: str, problem: str) -> None:
     """Gives a claim up after a failure that is not the recording's fault (the next run
     retries it); keeps the earlier results' provenance intact."""
-    session.execute(
-        update(ProcessedRecording)
-        .where(
-            ProcessedRecording.source == source,
-            ProcessedRecording.version == version,
-            ProcessedRecording.claimed_by == me,
-        )
-        .values(claimed_by=None, claimed_at=None, problem=problem)
-        .execution_options(synchronize_session=False)
-    )
+    rows.release_claim(session, source, version, me, problem)
 
 
 def _abandoned(row: ProcessedRecording, lease: timedelta) -> bool:
@@ -228,10 +176,6 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
-
-
-def _same(column: Any, value: str | None) -> Any:
-    return column.is_(None) if value is None else column == value
 
 
 __all__ = [

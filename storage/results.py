@@ -194,7 +194,7 @@ def apply_rule_facts(call: Call, facts: RuleFacts) -> None:
     call.rules_applicable = facts.applicable
     call.rules_passed = facts.passed
     call.enquiry_answered = facts.enquiry_answered
-    call.forbidden_language = facts.forbidden_language
+    call.language_breach = facts.forbidden_language
 
 
 def _number(value: object) -> float | None:

@@ -101,7 +101,9 @@ class Call(Base):
     reviewed: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     customer_end_sentiment: Mapped[float | None] = mapped_column(Float)
     agent_negative_share: Mapped[float | None] = mapped_column(Float)
-    forbidden_language: Mapped[bool] = mapped_column(Boolean, default=False)
+    language_breach: Mapped[bool] = mapped_column(
+        Boolean, default=False, doc="a rule the pack tags language_breach failed (§7.1 attitude)"
+    )
     answer_time_s: Mapped[float | None] = mapped_column(Float)
     response_latency_p90_s: Mapped[float | None] = mapped_column(Float)
     metrics: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -156,9 +156,9 @@ def reference_inputs(store, agent: str, month: str):
                 c.answer_time_s is not None and c.answer_time_s <= policy.answer_limit_s
                 for c in calls
             ),
-            forbidden_language_calls=sum(c.forbidden_language for c in calls),
+            language_breach_calls=sum(c.language_breach for c in calls),
             negative_tone_calls=sum(negative),
-            cold_calls=sum(c.forbidden_language or n for c, n in zip(calls, negative, strict=True)),
+            cold_calls=sum(c.language_breach or n for c, n in zip(calls, negative, strict=True)),
             rules_applicable=sum(c.rules_applicable for c in calls),
             rules_passed=sum(c.rules_passed for c in calls),
             critical_failures=sum(c.severity for c in calls),

@@ -258,7 +258,7 @@ def test_signing_out_ends_a_listening_stream(app, live):
 
 
 def test_the_stream_mark_waits_for_ids_that_commit_late():
-    from console.live_queries import GAP_GRACE, IdWatermark
+    from console.live_stream import GAP_GRACE, IdWatermark
 
     mark = IdWatermark(low=10)
     for row_id in (11, 13):  # 12 is not committed yet (PostgreSQL) or was rolled back

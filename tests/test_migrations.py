@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -95,5 +96,63 @@ def test_0002_copies_each_outcomes_call_month_team_and_agent(empty_url):
                 text("SELECT month, team_id, agent_id, outcome FROM rule_results")
             ).one()
         assert tuple(row) == ("2026-03", "T1", "A1", "passed")
+    finally:
+        engine.dispose()
+
+
+def _columns(engine, table: str) -> set[str]:
+    with engine.connect() as conn:
+        return {c["name"] for c in inspect(conn).get_columns(table)}
+
+
+def test_0009_renames_the_language_breach_column_keeping_every_call_and_its_rows(empty_url):
+    """0009 renames calls.forbidden_language (named after a rule) to language_breach (the
+    tag that decides it) in place: the values stay, and so do the call's turns, outcomes and
+    scorecard (a copied-and-dropped ``calls`` would take them with it through ON DELETE
+    CASCADE). Downgrading renames it back."""
+    migrate(empty_url, "0008")
+    engine = create_store_engine(empty_url)
+    calls = (
+        "INSERT INTO calls (id, month, duration_s, source, source_version, models, rule_pack,"
+        " policy, score, flagged, severity, rules_applicable, rules_passed, reviewed,"
+        " forbidden_language, metrics, sentiment, search_text, training_case, escalated,"
+        " processed_at) VALUES (:id, '2026-03', 30, 's', 'v', 'm', 'p', 'q', 90, false, 0, 1,"
+        " 1, false, :breach, '{}', '{}', '', false, false, '2026-03-01 10:00:00')"
+    )
+    try:
+        with engine.begin() as conn:
+            for call_id, breach in (("rude", True), ("polite", False)):
+                conn.execute(text(calls), {"id": call_id, "breach": breach})
+                conn.execute(
+                    text(
+                        "INSERT INTO rule_results (call_id, rule_id, outcome, critical, reason,"
+                        " evidence, tags) VALUES (:id, 'r', 'failed', false, '', '[]', '[]')"
+                    ),
+                    {"id": call_id},
+                )
+                conn.execute(
+                    text(
+                        'INSERT INTO turns (call_id, "index", speaker, start, "end", text)'
+                        " VALUES (:id, 0, 'agent', 0, 1, 'hi')"
+                    ),
+                    {"id": call_id},
+                )
+        migrate(empty_url)
+        assert "language_breach" in _columns(engine, "calls")
+        assert "forbidden_language" not in _columns(engine, "calls")
+        with engine.connect() as conn:
+            breaches = dict(conn.execute(text("SELECT id, language_breach FROM calls")).all())
+            outcomes = conn.execute(text("SELECT count(*) FROM rule_results")).scalar()
+            turns = conn.execute(text("SELECT count(*) FROM turns")).scalar()
+        assert {k: bool(v) for k, v in breaches.items()} == {"rude": True, "polite": False}
+        assert (outcomes, turns) == (2, 2)
+
+        command.downgrade(alembic_config(empty_url), "0008")
+        with engine.connect() as conn:
+            rude = conn.execute(
+                text("SELECT forbidden_language FROM calls WHERE id = 'rude'")
+            ).scalar()
+            turns = conn.execute(text("SELECT count(*) FROM turns")).scalar()
+        assert bool(rude) and turns == 2
     finally:
         engine.dispose()

@@ -10,10 +10,10 @@ from datetime import datetime
 import pytest
 from sqlalchemy import delete, func, select, text, update
 
-from console.compliance_queries import ComplianceFilters, adherence_cells
 from console.permissions import Scope
-from console.queries import QueueFilters, months, queue
 from storage.database import Store
+from storage.reads.compliance import ComplianceFilters, adherence_cells
+from storage.reads.queue import QueueFilters, months, queue
 from storage.scale_schema import AdherenceCount
 from storage.schema import Agent, Call, RuleOutcome, Team
 
@@ -198,7 +198,7 @@ def _index_names(s) -> set[str]:
 
 
 def test_coaching_rules_are_counted_per_agent_in_the_viewers_scope(store):
-    from console.scorecard_queries import failed_rules_of
+    from storage.reads.scorecards import failed_rules_of
 
     _fill(store)
     with store.session() as s:  # a second failed greeting for a1 in October, reviewed so

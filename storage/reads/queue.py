@@ -1,7 +1,7 @@
-"""The console's SQL: the review queue, one call and the filter choices. Compliance
-adherence (GROUP BY in the database, never a loop over calls in Python) is in
-``console.compliance_queries``, agent scorecards in ``console.scorecard_queries``. Every
-query takes the viewer's ``Scope``; none checks roles (that is ``console.permissions``)."""
+"""The review queue's reads: its filters, search, paging and order, the calls still to
+review, and the choices the filter forms offer. One call's page is ``storage.reads.calls``,
+compliance adherence ``storage.reads.compliance``. Every query takes the viewer's ``Scope``;
+none checks roles (that is ``console.permissions``)."""
 
 from __future__ import annotations
 
@@ -13,16 +13,8 @@ from typing import Any
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
-from console.permissions import Scope
-from storage.schema import (
-    Agent,
-    Call,
-    CallScorecard,
-    QAReview,
-    RuleOutcome,
-    Team,
-    Turn,
-)
+from storage.reads.scope import Scope
+from storage.schema import Agent, Call, CallScorecard, RuleOutcome, Team
 
 PAGE_SIZE = 50
 # Counting every match on a store of ten million calls costs seconds a page: the count stops
@@ -228,48 +220,6 @@ def _queue_rows(session: Session, ids: Sequence[str]) -> list[QueueRow]:
     return [by_id[i] for i in ids if i in by_id]
 
 
-# --- one call ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CallDetail:
-    call: Call
-    agent_name: str | None
-    turns: list[Turn]
-    rules: list[RuleOutcome]
-    scorecard: CallScorecard | None
-    reviews: list[QAReview]
-
-
-def call_row(session: Session, call_id: str) -> Call | None:
-    return session.get(Call, call_id)
-
-
-def call_detail(session: Session, call: Call) -> CallDetail:
-    agent = session.get(Agent, call.agent_id) if call.agent_id else None
-    turns = list(session.scalars(select(Turn).where(Turn.call_id == call.id).order_by(Turn.index)))
-    rules = list(
-        session.scalars(
-            select(RuleOutcome)
-            .where(RuleOutcome.call_id == call.id)
-            .order_by(RuleOutcome.critical.desc(), RuleOutcome.rule_id)
-        )
-    )
-    reviews = list(
-        session.scalars(
-            select(QAReview).where(QAReview.call_id == call.id).order_by(QAReview.id.desc())
-        )
-    )
-    return CallDetail(
-        call=call,
-        agent_name=agent.name if agent else None,
-        turns=turns,
-        rules=rules,
-        scorecard=session.get(CallScorecard, call.id),
-        reviews=reviews,
-    )
-
-
 # --- filter options ---------------------------------------------------------------
 
 
@@ -287,21 +237,23 @@ def months(session: Session, scope: Scope) -> list[str]:
         found.append(month)
 
 
-def teams(session: Session, scope: Scope) -> list[Team]:
-    query = select(Team).order_by(Team.id)
+def teams(session: Session, scope: Scope) -> list[tuple[str, str]]:
+    """(id, name) of the teams in scope, by id."""
+    query = select(Team.id, Team.name).order_by(Team.id)
     if not scope.everything:
         query = (
             query.where(Team.id == scope.team_id)
             if scope.agent_id is None
             else query.where(Team.id.in_(select(Agent.team_id).where(Agent.id == scope.agent_id)))
         )
-    return list(session.scalars(query))
+    return [(team_id, name) for team_id, name in session.execute(query)]
 
 
-def agents(session: Session, scope: Scope) -> list[Agent]:
-    query = select(Agent).order_by(Agent.id)
+def agents(session: Session, scope: Scope) -> list[tuple[str, str]]:
+    """(id, name) of the agents in scope, by id."""
+    query = select(Agent.id, Agent.name).order_by(Agent.id)
     if scope.agent_id is not None:
         query = query.where(Agent.id == scope.agent_id)
     elif not scope.everything:
         query = query.where(Agent.team_id == scope.team_id)
-    return list(session.scalars(query))
+    return [(agent_id, name) for agent_id, name in session.execute(query)]

@@ -1,24 +1,24 @@
-"""The Drivers view's numbers (issue 12, policy §5.3 and §6.3): calls per driver per month or
-week, the trend, complaints by category and severity, satisfaction (surveys) and score per
-driver, and a driver's calls. Every query is cut to the viewer's scope: the driver rows
-carry their call's team and agent, so a supervisor's numbers are their team's alone.
-
-The same numbers feed the management report (``console.management_report``)."""
+"""Call drivers as the console and the management report read them (issue 12, policy §5.3 and
+§6.3): calls per driver per month or week, complaints by category and severity and per
+driver and month, satisfaction (surveys) and score per driver, survey comments per driver,
+and a driver's calls. Every read is cut to the viewer's ``Scope``: the driver rows carry
+their call's team and agent, so a supervisor's numbers are their team's alone."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, false, func, select, true
 from sqlalchemy.orm import Session
 
-from console.permissions import Scope
 from storage.drivers_schema import CallComplaint, CallDriver, SurveyDriver
+from storage.reads.scope import Scope
 from storage.schema import Agent, Call, Survey
 
+# The driver a survey comment counts under when it fits none.
 UNMATCHED = "(none)"
 
 
@@ -90,10 +90,25 @@ def volume_by_week(
 
 
 @dataclass
+class _Tally:
+    """``DriverStats`` while it is being counted."""
+
+    calls: int = 0
+    primary: int = 0
+    complaints: int = 0
+    high_severity: int = 0
+    score_sum: float = 0.0
+    surveys: int = 0
+    satisfied: int = 0
+    comments: int = 0
+    comments_unsatisfied: int = 0
+
+
+@dataclass(frozen=True)
 class DriverStats:
     driver: str
     calls: int = 0
-    primary: int = 0
+    primary: int = 0  # calls where it is the main reason
     complaints: int = 0
     high_severity: int = 0
     score_sum: float = 0.0
@@ -120,10 +135,10 @@ def driver_stats(
 ) -> dict[str, DriverStats]:
     """Per driver: calls, as the main reason, complaints (high severity), mean score, the
     surveys answered about its calls, and survey comments classified under it."""
-    stats: dict[str, DriverStats] = {}
+    tallies: dict[str, _Tally] = {}
 
-    def of(driver: str) -> DriverStats:
-        return stats.setdefault(driver, DriverStats(driver))
+    def of(driver: str) -> _Tally:
+        return tallies.setdefault(driver, _Tally())
 
     where = and_(
         _scoped(scope, CallDriver.team_id, CallDriver.agent_id),
@@ -160,7 +175,7 @@ def driver_stats(
         row = of(comment_driver or UNMATCHED)
         row.comments += 1
         row.comments_unsatisfied += not satisfied
-    return stats
+    return {driver: DriverStats(driver, **asdict(tally)) for driver, tally in tallies.items()}
 
 
 def complaint_breakdown(
@@ -178,6 +193,22 @@ def complaint_breakdown(
     return dict(out)
 
 
+def complaints_by_driver_month(
+    session: Session, scope: Scope, month_from: str | None, month_to: str | None
+) -> dict[str, dict[str, int]]:
+    """driver -> month -> calls with that driver that were complaints."""
+    out: dict[str, dict[str, int]] = defaultdict(dict)
+    for driver, month, count in session.execute(
+        select(CallDriver.driver_id, CallDriver.month, func.count())
+        .join(CallComplaint, CallComplaint.call_id == CallDriver.call_id)
+        .where(_scoped(scope, CallDriver.team_id, CallDriver.agent_id))
+        .where(_months(CallDriver.month, month_from, month_to))
+        .group_by(CallDriver.driver_id, CallDriver.month)
+    ):
+        out[driver][str(month)] = int(count)
+    return dict(out)
+
+
 @dataclass(frozen=True)
 class DriverCall:
     call_id: str
@@ -187,7 +218,7 @@ class DriverCall:
     rank: int
     driver: str
     score: float
-    evidence: str
+    evidence: str  # the first utterance that showed the driver (redacted)
     evidence_start: float | None
     complaint: str | None = None
     severity: str | None = None
@@ -202,7 +233,8 @@ def driver_calls(
     month_to: str | None,
     limit: int = 200,
 ) -> list[DriverCall]:
-    """A driver's calls (the viewer's), newest first, with the utterance that showed it."""
+    """A driver's calls (the viewer's; every driver's when ``driver`` is None), newest
+    first, with the utterance that showed it."""
     rows = session.execute(
         select(CallDriver, Call.score, CallComplaint.category, CallComplaint.severity)
         .join(Call, Call.id == CallDriver.call_id)
@@ -232,43 +264,3 @@ def driver_calls(
             )
         )
     return out
-
-
-def rising(
-    volume: dict[str, dict[str, int]],
-    complaints: dict[str, dict[str, int]],
-    earlier: list[str],
-    later: list[str],
-    top: int = 5,
-) -> list[tuple[str, int, int, float, float]]:
-    """Drivers whose volume or complaint share rose most from ``earlier`` to ``later``
-    periods: (driver, calls before, calls after, volume change, complaint-share change),
-    the largest rises first. ``complaints``: driver -> period -> complaint calls."""
-    out = []
-    for driver, per in volume.items():
-        before = sum(per.get(p, 0) for p in earlier)
-        after = sum(per.get(p, 0) for p in later)
-        c_before = sum(complaints.get(driver, {}).get(p, 0) for p in earlier)
-        c_after = sum(complaints.get(driver, {}).get(p, 0) for p in later)
-        growth = (after - before) / before if before else (1.0 if after else 0.0)
-        share = (c_after / after if after else 0.0) - (c_before / before if before else 0.0)
-        if growth > 0 or share > 0:
-            out.append((driver, before, after, round(growth, 4), round(share, 4)))
-    out.sort(key=lambda r: (-(max(r[3], 0) + 2 * max(r[4], 0)), r[0]))
-    return out[:top]
-
-
-def complaints_by_driver_month(
-    session: Session, scope: Scope, month_from: str | None, month_to: str | None
-) -> dict[str, dict[str, int]]:
-    """driver -> month -> calls with that driver that were complaints."""
-    out: dict[str, dict[str, int]] = defaultdict(dict)
-    for driver, month, count in session.execute(
-        select(CallDriver.driver_id, CallDriver.month, func.count())
-        .join(CallComplaint, CallComplaint.call_id == CallDriver.call_id)
-        .where(_scoped(scope, CallDriver.team_id, CallDriver.agent_id))
-        .where(_months(CallDriver.month, month_from, month_to))
-        .group_by(CallDriver.driver_id, CallDriver.month)
-    ):
-        out[driver][str(month)] = int(count)
-    return dict(out)

@@ -1,4 +1,5 @@
-"""What the Live page and its event stream read (issue 12), with who may read it.
+"""What the Live page and its event stream show (issue 12), with who may see it: the reads
+are ``storage.reads.live``'s; here are the viewer's scope, the page and the stream's place.
 
 Live listening (policy §5.2) is the work of those who can step into a call while it is on:
 QA leads (every team) and supervisors (their own team, found through the agent's team in
@@ -11,18 +12,17 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar, cast
-
-from sqlalchemy.orm import Session
+from typing import Any, TypeVar
 
 from console.permissions import BadRequest, Forbidden, NotFound, Principal, scope_of
 from console.present import clock
-from storage import live
-from storage.live_schema import LiveAlert, LiveSegment
+from storage.database import Session
+from storage.reads import live
+from storage.reads.live import LiveAlertRow, LiveCallRow, LiveLine
 
-Row = TypeVar("Row", LiveSegment, LiveAlert)
+Row = TypeVar("Row", LiveLine, LiveAlertRow)
 LIVE_ROLES = frozenset({"qa_lead", "supervisor"})
 # How long a stream waits for an id below one it has already sent before it stops waiting
 # (seconds): on PostgreSQL two writers' ids can commit out of order, and a rolled-back
@@ -54,7 +54,7 @@ class LiveScope:
 
     def calls(
         self, session: Session, call_id: str | None = None, limit: int = 50
-    ) -> list[live.LiveCallRow]:
+    ) -> list[LiveCallRow]:
         rows = live.live_calls(
             session, team_id=self.team_id, everything=self.everything, call_id=call_id, limit=limit
         )
@@ -66,9 +66,9 @@ class LiveScope:
 
 @dataclass(frozen=True)
 class LiveCallView:
-    call: live.LiveCallRow
-    segments: list[LiveSegment]
-    alerts: list[LiveAlert]
+    call: LiveCallRow
+    segments: list[LiveLine]
+    alerts: list[LiveAlertRow]
 
 
 @dataclass(frozen=True)
@@ -84,10 +84,10 @@ def live_page(session: Session, scope: LiveScope, call_id: str | None, per_call:
     segment_mark, alert_mark = live.last_ids(session)
     rows = scope.calls(session, call_id)
     ids = [row.id for row in rows]
-    segments: dict[str, list[LiveSegment]] = {i: [] for i in ids}
-    for segment in live.latest_segments(session, ids, per_call):
+    segments: dict[str, list[LiveLine]] = {i: [] for i in ids}
+    for segment in live.latest_lines(session, ids, per_call):
         segments[segment.call_id].append(segment)
-    alerts: dict[str, list[LiveAlert]] = {i: [] for i in ids}
+    alerts: dict[str, list[LiveAlertRow]] = {i: [] for i in ids}
     for alert in live.alerts_of(session, ids):
         alerts[alert.call_id].append(alert)
     views = [LiveCallView(row, segments[row.id], alerts[row.id]) for row in rows]
@@ -161,7 +161,7 @@ def event(kind: str, mark: str, data: dict[str, Any]) -> str:
     return f"id: {mark}\nevent: {kind}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
 
 
-def call_data(row: live.LiveCallRow) -> dict[str, Any]:
+def call_data(row: LiveCallRow) -> dict[str, Any]:
     return {
         "id": row.id,
         "agent": row.agent_name or row.agent_id,
@@ -174,7 +174,7 @@ def call_data(row: live.LiveCallRow) -> dict[str, Any]:
     }
 
 
-def segment_data(segment: LiveSegment) -> dict[str, Any]:
+def segment_data(segment: LiveLine) -> dict[str, Any]:
     return {
         "id": segment.id,
         "call_id": segment.call_id,
@@ -186,7 +186,7 @@ def segment_data(segment: LiveSegment) -> dict[str, Any]:
     }
 
 
-def alert_data(alert: LiveAlert, titles: dict[str, str]) -> dict[str, Any]:
+def alert_data(alert: LiveAlertRow, titles: dict[str, str]) -> dict[str, Any]:
     return {
         "id": alert.id,
         "call_id": alert.call_id,
@@ -239,24 +239,18 @@ def poll(
     for gone in set(state.calls) - set(ids):
         del state.calls[gone]
         out.append(event("gone", state.mark(), {"id": gone}))
-    for segment in _unsent(session, LiveSegment, state.segments, ids):
+    for segment in _unsent(*live.lines_since(session, state.segments.low, ids), state.segments):
         out.append(event("segment", state.mark(), segment_data(segment)))
-    for alert in _unsent(session, LiveAlert, state.alerts, ids):
+    for alert in _unsent(*live.alerts_since(session, state.alerts.low, ids), state.alerts):
         out.append(event("alert", state.mark(), alert_data(alert, titles)))
     return out, newly_shown
 
 
-def _unsent(
-    session: Session, table: type[Row], mark: IdWatermark, call_ids: list[str]
-) -> Iterator[Row]:
-    """The rows of ``call_ids`` not sent yet, in id order, each taken into ``mark`` as it
-    is yielded (so an event's id covers it); ids of calls out of view are passed over."""
-    present = live.ids_after(session, table, mark.low)
-    if not present:
-        return
-    read = live.segments_after if table is LiveSegment else live.alerts_after
-    found = read(session, mark.low, call_ids, len(present), present[-1])
-    rows: dict[int, Row] = {row.id: cast(Row, row) for row in found}
+def _unsent(present: Sequence[int], found: Sequence[Row], mark: IdWatermark) -> Iterator[Row]:
+    """Of ``found`` (the rows of the calls in view among the ids ``present``, every call's,
+    in id order), those not sent yet, each taken into ``mark`` as it is yielded (so an
+    event's id covers it); ids of calls out of view are passed over."""
+    rows = {row.id: row for row in found}
     for row_id in present:
         if not mark.is_new(row_id):
             continue

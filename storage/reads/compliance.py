@@ -1,6 +1,6 @@
-"""The console's SQL for compliance: adherence per rule, team, agent and month (one GROUP BY
-in the database, never a loop over calls in Python) and the drill-down to the failing calls
-with their evidence. Every query takes the viewer's ``Scope``."""
+"""Compliance reads: adherence per rule, team, agent and month (one GROUP BY in the database,
+never a loop over calls in Python) and the drill-down to the failing calls with their
+evidence. Every query takes the viewer's ``Scope`` (decided by console/permissions.py)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from typing import Any
 from sqlalchemy import Select, case, false, func, select
 from sqlalchemy.orm import Session
 
-from console.permissions import Scope
-from console.queries import effective_outcome
+from storage.reads.queue import effective_outcome
+from storage.reads.scope import Scope
 from storage.scale_schema import AdherenceCount
 from storage.schema import Call, RuleOutcome
 

@@ -1,5 +1,7 @@
-"""The console's SQL for agent scorecards: a period's cards, the team ranking, one agent's
-months and quarters.
+"""Agent scorecards as the console reads them: a period's cards (whole or a page at a time),
+the team ranking, the coaching shortlist, one agent's months and quarters, and the rules an
+agent failed most (from the adherence counts). Every read takes the viewer's ``Scope`` and
+returns frozen rows, never an ORM object.
 
 A scorecard belongs to the team the agent worked in during its period
 (``agent_scorecards.team_id``, filled by the appraisal from the period's calls), not to the
@@ -12,15 +14,88 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, false, func, or_, select, true
-from sqlalchemy.orm import Session, defer
+from sqlalchemy.orm import Session
 
-from console.compliance_queries import ComplianceFilters, counts_where
-from console.permissions import Scope
+from storage.reads.compliance import ComplianceFilters, counts_where
+from storage.reads.scope import Scope
 from storage.scale_schema import AdherenceCount
 from storage.schema import Agent, AgentScorecard, Team
+
+# The scorecards page shows a period's agents a page at a time: a bank centre has thousands.
+PAGE_SIZE = 50
+# The coaching list and the streaks show their first this many (lowest total first); the
+# team filter narrows them to one team.
+SHORTLIST = 50
+GROUP_COLUMNS = {
+    "business": AgentScorecard.business,
+    "service": AgentScorecard.service,
+    "compliance": AgentScorecard.compliance,
+}
+
+
+@dataclass(frozen=True)
+class PeriodCard:
+    """One agent's scorecard for one period (a month YYYY-MM or a quarter YYYYQN).
+    ``details`` (every input and target) is None where the read left it out."""
+
+    agent_id: str
+    period: str
+    kind: str
+    team_id: str | None
+    calls: int
+    business: float
+    service: float
+    compliance: float
+    total: float
+    meets_standard: bool
+    rank: int | None
+    details: dict[str, Any] | None
+    computed_at: datetime
+
+
+@dataclass(frozen=True)
+class AgentRow:
+    id: str
+    name: str
+    team_id: str | None  # the agent's team now (a card carries its period's team)
+
+
+# A card's and an agent's columns in the table's order (what ``select(AgentScorecard,
+# Agent)`` reads), selected as plain columns: the rows become frozen values without an ORM
+# object built, tracked and read attribute by attribute for each of a period's thousands.
+_CARD = (
+    AgentScorecard.agent_id,
+    AgentScorecard.period,
+    AgentScorecard.kind,
+    AgentScorecard.team_id,
+    AgentScorecard.calls,
+    AgentScorecard.business,
+    AgentScorecard.service,
+    AgentScorecard.compliance,
+    AgentScorecard.total,
+    AgentScorecard.meets_standard,
+    AgentScorecard.rank,
+    AgentScorecard.details,
+    AgentScorecard.computed_at,
+)
+# the same without ``details``, for the reads that do not show it (its JSON never travels)
+_CARD_BRIEF = tuple(column for column in _CARD if column.key != "details")
+_AGENT = (Agent.id, Agent.name, Agent.team_id)
+
+
+def _card(columns: Sequence[Any], values: Sequence[Any]) -> PeriodCard:
+    fields = {column.key: value for column, value in zip(columns, values, strict=True)}
+    fields.setdefault("details", None)
+    return PeriodCard(**fields)
+
+
+def _card_and_agent(columns: Sequence[Any], row: Sequence[Any]) -> tuple[PeriodCard, AgentRow]:
+    split = len(columns)
+    return _card(columns, row[:split]), AgentRow(*row[split:])
 
 
 def period_team() -> Any:
@@ -40,44 +115,28 @@ def card_scope(scope: Scope) -> ColumnElement[bool]:
     return false()
 
 
-def _cards() -> Any:
-    return select(AgentScorecard).join(Agent, Agent.id == AgentScorecard.agent_id)
-
-
-def agent_periods(session: Session, scope: Scope, agent_id: str) -> list[AgentScorecard]:
+def agent_periods(session: Session, scope: Scope, agent_id: str) -> list[PeriodCard]:
     """The months and quarters of one agent's appraisal the viewer may see, oldest first."""
-    return list(
-        session.scalars(
-            _cards()
-            .where(AgentScorecard.agent_id == agent_id, card_scope(scope))
-            .order_by(AgentScorecard.period)
-        )
+    rows = session.execute(
+        select(*_CARD)
+        .join(Agent, Agent.id == AgentScorecard.agent_id)
+        .where(AgentScorecard.agent_id == agent_id, card_scope(scope))
+        .order_by(AgentScorecard.period)
     )
+    return [_card(_CARD, row) for row in rows]
 
 
 def period_scorecards(
     session: Session, scope: Scope, period: str
-) -> list[tuple[AgentScorecard, Agent]]:
+) -> list[tuple[PeriodCard, AgentRow]]:
     """One period's scorecards for the agents in scope that period, best total first."""
     query = (
-        select(AgentScorecard, Agent)
+        select(*_CARD, *_AGENT)
         .join(Agent, Agent.id == AgentScorecard.agent_id)
         .where(AgentScorecard.period == period, card_scope(scope))
         .order_by(AgentScorecard.total.desc(), Agent.id)
     )
-    return [(card, agent) for card, agent in session.execute(query)]
-
-
-# The scorecards page shows a period's agents a page at a time: a bank centre has thousands.
-PAGE_SIZE = 50
-# The coaching list and the streaks show their first this many (lowest total first); the
-# team filter narrows them to one team.
-SHORTLIST = 50
-GROUP_COLUMNS = {
-    "business": AgentScorecard.business,
-    "service": AgentScorecard.service,
-    "compliance": AgentScorecard.compliance,
-}
+    return [_card_and_agent(_CARD, row) for row in session.execute(query)]
 
 
 def _period_where(scope: Scope, period: str, team: str | None) -> list[ColumnElement[bool]]:
@@ -89,7 +148,10 @@ def _period_where(scope: Scope, period: str, team: str | None) -> list[ColumnEle
 
 @dataclass(frozen=True)
 class CardsPage:
-    rows: list[tuple[AgentScorecard, Agent]]
+    """One page of a period's cards (without ``details``), how many cards in all, this
+    page's number and how many pages."""
+
+    rows: list[tuple[PeriodCard, AgentRow]]
     total: int
     page: int
     pages: int
@@ -115,15 +177,14 @@ def period_scorecards_page(
     pages = max(1, -(-int(total or 0) // page_size))
     page = min(max(1, page), pages)
     query = (
-        select(AgentScorecard, Agent)
+        select(*_CARD_BRIEF, *_AGENT)
         .join(Agent, Agent.id == AgentScorecard.agent_id)
         .where(*where)
-        .options(defer(AgentScorecard.details))
         .order_by(AgentScorecard.total.desc(), Agent.id)
         .limit(page_size)
         .offset((page - 1) * page_size)
     )
-    rows = [(card, agent) for card, agent in session.execute(query)]
+    rows = [_card_and_agent(_CARD_BRIEF, row) for row in session.execute(query)]
     return CardsPage(rows, int(total or 0), page, pages)
 
 
@@ -267,6 +328,7 @@ def failed_rules_of(
 
 
 def scorecard_periods(session: Session, scope: Scope, kind: str = "month") -> list[str]:
+    """The periods of ``kind`` (month or quarter) with cards the viewer sees, newest first."""
     query = (
         select(AgentScorecard.period)
         .distinct()
@@ -295,14 +357,15 @@ def visible_periods(
     return {(agent, period) for agent, period in rows}
 
 
-def agent_in_scope(session: Session, scope: Scope, agent_id: str) -> Agent | None:
+def agent_in_scope(session: Session, scope: Scope, agent_id: str) -> AgentRow | None:
     """The agent, if the viewer may see them now (their team) or any of their periods (an
     agent who has left the supervisor's team keeps their months there)."""
     agent = session.get(Agent, agent_id)
     if agent is None:
         return None
+    found = AgentRow(agent.id, agent.name, agent.team_id)
     if scope.allows_agent(agent.id, agent.team_id):
-        return agent
+        return found
     if scope.agent_id is None and scope.team_id is not None:
         worked_here = session.scalar(
             select(func.count())
@@ -311,5 +374,5 @@ def agent_in_scope(session: Session, scope: Scope, agent_id: str) -> Agent | Non
             .where(and_(AgentScorecard.agent_id == agent.id, card_scope(scope)))
         )
         if worked_here:
-            return agent
+            return found
     return None
