@@ -195,10 +195,10 @@ def measure_clip(clip: Clip, models: dict[str, Any], repeats: int) -> dict[str, 
     from pipeline.audio import decode
     from pipeline.configured import call_options
     from pipeline.diarize import diarize
-    from pipeline.transcriber import Transcriber
+    from pipeline.one_call import CallProcessor
 
     settings = load_settings(language=clip.language)
-    transcriber = Transcriber(settings)
+    transcriber = CallProcessor(settings)
     kwargs = call_options(settings).transcribe.whisper_kwargs()
     whisper = transcriber.models.whisper
     samples = decode(clip.mono).mono()
@@ -213,9 +213,10 @@ def measure_clip(clip: Clip, models: dict[str, Any], repeats: int) -> dict[str, 
         return seconds
 
     def callqa(model: Any) -> tuple[float, float]:
-        transcriber.models = dataclasses.replace(transcriber.models, diarizer=lambda: model)
+        swapped = dataclasses.replace(transcriber.models, diarizer=lambda: model)
+        processor = CallProcessor(settings, models=swapped)
         clock = StageClock()
-        seconds, _ = timed(lambda: transcriber.transcribe(clip.mono, clock))
+        seconds, _ = timed(lambda: processor.transcribe_file(clip.mono, clock))
         return seconds, clock.seconds("diarize")
 
     def run_plain() -> None:
@@ -248,10 +249,10 @@ def measure_stereo(path: Path, language: str, repeats: int) -> tuple[float, floa
 
     from core.config import load_settings
     from pipeline.configured import call_options
-    from pipeline.transcriber import Transcriber
+    from pipeline.one_call import CallProcessor
 
     settings = load_settings(language=language)
-    transcriber = Transcriber(settings)
+    transcriber = CallProcessor(settings)
     kwargs = call_options(settings).transcribe.whisper_kwargs()
 
     def plain() -> None:
@@ -261,7 +262,7 @@ def measure_stereo(path: Path, language: str, repeats: int) -> tuple[float, floa
 
     callqa_s, plain_s = [], []
     for repeat in range(repeats):
-        pair = [(callqa_s, lambda: transcriber.transcribe(path)), (plain_s, plain)]
+        pair = [(callqa_s, lambda: transcriber.transcribe_file(path)), (plain_s, plain)]
         for times, run in pair[:: 1 if repeat % 2 == 0 else -1]:
             times.append(timed(run)[0])
     return statistics.median(callqa_s), statistics.median(plain_s)

@@ -148,7 +148,7 @@ def instrumented() -> Iterator[StageClock]:
     """
     import pipeline.audio
     import pipeline.call
-    from flows import ledger, storing, work
+    from flows import ledger, naming, storing, work
     from pipeline.analyze import Analyser
     from storage.local import LocalStore
 
@@ -157,7 +157,7 @@ def instrumented() -> Iterator[StageClock]:
         (work.CallWorker, "handle", "handle (all)"),
         (work.CallWorker, "recordings", "listing"),
         (LocalStore, "stat", "stat"),
-        (work.CallWorker, "_metadata", "metadata"),
+        (naming.CallNaming, "metadata", "metadata"),
         (storing, "_write_results", "results write"),
         (storing, "_store", "db write"),
         (ledger, "claim", "ledger claim"),
@@ -227,32 +227,26 @@ def _settings(data_dir: Path, **overrides: Any) -> Any:
 def _loaded_worker(folder: Path, settings: Any) -> Any:
     """The worker ``run_batch`` will use for ``folder``, with its models loaded, so that
     loading is not counted as per-call work."""
-    from flows.process import parameters_for, worker_for
+    from flows.work import open_worker
 
-    worker = worker_for(str(folder), parameters_for(settings))
-    worker.transcriber.models.diarizer()  # lazily loaded otherwise: a mono call would pay it
-    _ = worker.analyser
+    worker = open_worker(str(folder), settings)
+    worker.processor.models.diarizer()  # lazily loaded otherwise: a mono call would pay it
+    _ = worker.processor.analyser
     return worker
 
 
 def bare_pipeline(worker: Any, paths: Sequence[Path]) -> float:
     """(a): the computation alone, as ``CallWorker._process`` does it, nothing else."""
-    from flows.storing import analysis_metadata
-    from pipeline.audio import decode
-    from storage.call_metadata import CallMetadata
+    from core.call_metadata import CallMetadata
 
-    settings, transcriber, analyser = worker.settings, worker.transcriber, worker.analyser
+    processor = worker.processor
     total = 0.0
     for path in paths:
         data = path.read_bytes()  # reading the file is storage's part: (b) pays it
         sidecar = json.loads(path.with_suffix(".meta.json").read_text(encoding="utf-8"))
         meta = CallMetadata(call_id=path.stem, **sidecar)
         start = time.perf_counter()
-        audio = decode(data, name=str(path), max_duration=settings.max_duration_s)
-        transcript = transcriber.transcribe_audio(
-            audio, call_id=meta.call_id, agent_channel=meta.agent_channel
-        )
-        analyser.analyse(transcript, analysis_metadata(meta))
+        processor.process(data, meta, name=str(path))
         total += time.perf_counter() - start
     return total
 
@@ -267,10 +261,10 @@ def prefect_warm_up(calls: Sequence[Path], work: Path) -> tuple[float, float]:
     shutil.rmtree(work / "warm-up-data", ignore_errors=True)  # else: skipped as done
     settings = _settings(work / "warm-up-data")
     start = time.perf_counter()
-    _loaded_worker(folder, settings)
+    worker = _loaded_worker(folder, settings)
     loaded = time.perf_counter() - start
     start = time.perf_counter()
-    summary = run_batch(str(folder), settings, concurrency=1)
+    summary = run_batch(str(folder), settings, concurrency=1, worker=worker)
     elapsed = time.perf_counter() - start
     if summary.count("processed") != 1:
         raise SystemExit(f"warm-up batch failed: {summary.reports}")
@@ -304,7 +298,7 @@ def measure_overhead(calls: Sequence[Path], work: Path, count: int, blocks: int)
         cpu, server = time.process_time(), children_cpu_s()
         with instrumented() as clock:
             start = time.perf_counter()
-            summary = run_batch(str(folder), settings, concurrency=1)
+            summary = run_batch(str(folder), settings, concurrency=1, worker=worker)
             batch = time.perf_counter() - start
         result.batch_cpu_s += time.process_time() - cpu
         result.server_cpu_s += children_cpu_s() - server

@@ -46,7 +46,8 @@ def transcribe(
     """Turn call recordings into speaker-attributed transcripts (who said what, when)."""
     from callqa.console import BatchProgress, print_transcript
     from core.config import load_settings
-    from pipeline.transcriber import Outcome, Transcriber, transcribe_files
+    from pipeline.one_call import CallProcessor
+    from pipeline.transcriber import Outcome, transcribe_files
 
     out_console = Console(stderr=as_json)
     err_console = Console(stderr=True)
@@ -54,7 +55,8 @@ def transcribe(
         settings = load_settings(
             config, language=language, whisper_model=model, agent_channel=agent_channel
         )
-        transcriber = Transcriber(settings)
+        processor = CallProcessor(settings)
+        _ = processor.models  # a model that cannot load stops the command, not each file
     except CallqaError as exc:
         raise _fail(err_console, str(exc)) from exc
 
@@ -79,7 +81,7 @@ def transcribe(
 
     with batch.shown():
         transcribe_files(
-            files, transcriber, out_dir=out, progress_for=batch.hook_for, on_done=on_done
+            files, processor, out_dir=out, progress_for=batch.hook_for, on_done=on_done
         )
     done = len(files) - failed
     out_console.print(

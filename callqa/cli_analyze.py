@@ -16,7 +16,9 @@ from core.errors import CallqaError
 
 if TYPE_CHECKING:
     from core.analysis import CallAnalysis
+    from core.call_metadata import CallMetadata
     from core.transcript import Transcript
+    from pipeline.one_call import CallProcessor
 
 PackOption = Annotated[
     Optional[Path],  # noqa: UP045 - typer needs Optional on 3.11
@@ -60,21 +62,25 @@ def analyze(
     ] = None,
 ) -> None:
     """Check one call: script rules with evidence, sentiment, service metrics, score, flags."""
-    from pipeline.analyze import load_analyser
-    from pipeline.transcriber import read_metadata
+    from core.call_metadata import metadata_beside
+    from core.config import load_settings
+    from pipeline.one_call import CallProcessor
 
     err = Console(stderr=True)
     try:
-        analyser = load_analyser(rules, policy)
-        call_metadata = (
-            json.loads(metadata.read_text(encoding="utf-8")) if metadata else read_metadata(file)
-        )
-        transcript = _transcript_of(file, rules, config, err)
-        redacted, analysis = analyser.analyse(transcript, call_metadata)
+        settings = load_settings(config)
+        # the pack being judged is also the one whose phrases may be hotwords
+        overrides = {"rule_pack": rules, "policy_file": policy}
+        settings = settings.model_copy(update={k: v for k, v in overrides.items() if v})
+        processor = CallProcessor(settings)
+        _ = processor.analyser  # a pack or policy that cannot load fails before any work
+        call_metadata = metadata_beside(file, metadata)
+        transcript = _transcript_of(file, processor, call_metadata, err)
+        redacted, analysis = processor.analyse(transcript, call_metadata)
     except CallqaError as exc:
         err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
         raise typer.Exit(1) from exc
-    except (OSError, json.JSONDecodeError) as exc:
+    except OSError as exc:
         err.print(f"[red]error:[/red] {file}: {exc}", highlight=False, soft_wrap=True)
         raise typer.Exit(1) from exc
     if out:
@@ -89,21 +95,19 @@ def analyze(
         print_report(Console(), redacted, analysis)
 
 
-def _transcript_of(file: Path, rules: Path | None, config: Path | None, err: Console) -> Transcript:
+def _transcript_of(
+    file: Path, processor: CallProcessor, metadata: CallMetadata, err: Console
+) -> Transcript:
+    """The transcript JSON as given, or the recording transcribed on the one call path."""
     from core.transcript import Transcript
 
     if file.suffix.lower() == ".json":
         return Transcript.read(file)
     from callqa.console import BatchProgress
-    from core.config import load_settings
-    from pipeline.transcriber import Transcriber
 
-    settings = load_settings(config)
-    if rules is not None:  # the pack being judged is the one whose phrases may be hotwords
-        settings = settings.model_copy(update={"rule_pack": rules})
     batch = BatchProgress(err, 1)
     with batch.shown():
-        transcript = Transcriber(settings).transcribe(file, batch.hook_for(file))
+        transcript = processor.transcribe(file, metadata, progress=batch.hook_for(file))[1]
         batch.file_done()
     return transcript
 

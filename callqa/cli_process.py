@@ -88,7 +88,7 @@ def run_with_progress(
     chunk_size: int = 4,
 ) -> BatchSummary:
     """Runs the batch with a progress bar: calls done of calls listed, and the latest."""
-    from flows.process import listen, run_batch
+    from flows.process import run_batch
 
     progress = Progress(
         TextColumn("{task.description}"),
@@ -116,7 +116,6 @@ def run_with_progress(
                     soft_wrap=True,
                 )
 
-    stop = listen(ProgressBar())
     # A CallqaError ending the flow (source not found, S3 down) is printed below as one
     # line naming the location; Prefect would also log it with a full traceback.
     flow_log = logging.getLogger("prefect.flow_runs")
@@ -128,10 +127,10 @@ def run_with_progress(
                 settings,
                 deployment=deployment,
                 chunk_size=chunk_size,
+                hook=ProgressBar(),
             )
             progress.update(task, description="done")
     finally:
-        stop()
         flow_log.removeFilter(_known_errors_reported_by_us)
     return summary
 

@@ -68,9 +68,9 @@ def redact_audio_command(
             call = Transcript.read(transcript)
         else:
             from core.config import load_settings
-            from pipeline.transcriber import Transcriber
+            from pipeline.one_call import CallProcessor
 
-            call = Transcriber(load_settings(config)).transcribe(recording)
+            call = CallProcessor(load_settings(config)).transcribe_file(recording)
         audio = decode(recording)
     except (CallqaError, OSError) as exc:
         raise _fail(err, str(exc)) from exc

@@ -218,27 +218,19 @@ def agents_found(results: Path, truth: Path, calls: list[DemoCall]) -> tuple[int
 
 def print_flagged(console: Console, settings: Settings) -> None:
     """The review queue as a QA lead sees it: critical failures first, then flagged."""
-    from sqlalchemy import select
-
     from storage.database import Store
-    from storage.schema import Call, CallScorecard, RuleOutcome
+    from storage.reads.overview import worst_first
 
     store = Store(settings.resolved_store_url())
     with store.session() as session:
-        calls = session.scalars(
-            select(Call).order_by(Call.severity.desc(), Call.flagged.desc(), Call.score)
-        ).all()
-        failed: dict[str, list[str]] = {}
-        for r in session.scalars(select(RuleOutcome).where(RuleOutcome.outcome == "failed")):
-            failed.setdefault(r.call_id, []).append(r.rule_id)
-        flags = {c.call_id: c.flags for c in session.scalars(select(CallScorecard))}
+        calls = worst_first(session)
     table = Table("call", "agent", "started", "score", "failed rules", "why flagged")
     table.title = f"{sum(c.flagged for c in calls)} of {len(calls)} calls flagged (worst first)"
     for call in calls:
-        rules = ", ".join(sorted(failed.get(call.id, []))) or "-"
-        why = "; ".join(str(f) for f in flags.get(call.id, [])) or "-"
+        rules = ", ".join(call.failed_rules) or "-"
+        why = "; ".join(call.flags) or "-"
         table.add_row(
-            call.id,
+            call.call_id,
             call.agent_id or "?",
             f"{call.started_at:%Y-%m-%d %H:%M}" if call.started_at else "?",
             f"{call.score:.1f}",

@@ -24,7 +24,9 @@ from core.errors import ConfigError
 from core.transcript import Transcript
 
 if TYPE_CHECKING:
+    from core.call_metadata import CallMetadata
     from core.config import Settings
+    from pipeline.one_call import CallProcessor
 
 _AUDIO_SUFFIXES = {".wav", ".flac", ".ogg", ".opus", ".mp3", ".m4a"}
 
@@ -65,15 +67,13 @@ def evaluate_folder(
     ``only``, a shell pattern of call ids, scores one split of the set (``ub*``)."""
     from fnmatch import fnmatchcase
 
-    from pipeline.analyze import load_analyser
-
     labels = load_labels(folder)
     if only:
         labels["calls"] = {k: v for k, v in labels["calls"].items() if fnmatchcase(k, only)}
         if not labels["calls"]:
             raise ConfigError(f"{folder}/labels.yaml: no call id matches {only!r}")
-    analyser = load_analyser(pack_path, policy_path)
-    transcripts = _transcripts(folder, labels, source, settings, on_call)
+    processor = _processor(settings, pack_path, policy_path)
+    transcripts = _transcripts(folder, labels, source, processor, on_call)
     pairs: dict[str, list[tuple[str, str]]] = {}
     mistakes: list[str] = []
     redaction = Counter[str]()
@@ -81,7 +81,8 @@ def evaluate_folder(
     agree = 0
     for call_id, label in sorted(labels["calls"].items()):
         transcript = transcripts(call_id)
-        redacted, analysis = analyser.analyse(transcript, label.get("metadata") or {})
+        metadata = _label_metadata(folder, call_id, label)
+        redacted, analysis = processor.analyse(transcript, metadata)
         got = {r.id: r.outcome for r in analysis.rules}
         for rule_id, expected in label["outcomes"].items():
             outcome = got.get(rule_id, "missing")
@@ -117,11 +118,39 @@ def evaluate_folder(
     }
 
 
+def _processor(
+    settings: Settings | None, pack_path: Path | None, policy_path: Path | None
+) -> CallProcessor:
+    """The one call path with the rules being judged: the pack and policy given, else the
+    settings' (whose pack is also the one whose phrases may be hotwords)."""
+    from core.config import load_settings
+    from pipeline.one_call import CallProcessor
+
+    overrides = {"rule_pack": pack_path, "policy_file": policy_path}
+    chosen = (settings or load_settings(None)).model_copy(
+        update={k: v for k, v in overrides.items() if v}
+    )
+    return CallProcessor(chosen)
+
+
+def _label_metadata(folder: Path, call_id: str, label: dict[str, Any]) -> CallMetadata:
+    """The call metadata a label gives (ring time and the like), typed as a recorder's."""
+    from core.call_metadata import known_fields, merge_metadata
+
+    # layout, agent_channel, format and driver say how the test recording was built (and
+    # what callqa must find out itself): a recorder's metadata never tells them.
+    built = {"layout", "agent_channel", "format", "driver"}
+    stated = {k: v for k, v in (label.get("metadata") or {}).items() if k not in built}
+    given = known_fields(stated)
+    where = f"{folder}/labels.yaml: call {call_id}"
+    return merge_metadata(where, call_id, [("labels.yaml", given)])[0]
+
+
 def _transcripts(
     folder: Path,
     labels: dict[str, Any],
     source: str,
-    settings: Settings | None,
+    processor: CallProcessor,
     on_call: Callable[[str], None] | None,
 ) -> Callable[[str], Transcript]:
     """A function from call id to the transcript to judge: the written one, or the
@@ -130,10 +159,6 @@ def _transcripts(
         return lambda call_id: Transcript.read(folder / "calls" / f"{call_id}.json")
     if source != "audio":
         raise ConfigError(f"source must be 'text' or 'audio' (got {source!r})")
-    from core.config import load_settings
-    from pipeline.transcriber import Transcriber
-
-    settings = settings or load_settings(None)
     recordings = recordings_of(folder)
     missing = sorted(set(labels["calls"]) - set(recordings))
     if missing:
@@ -141,9 +166,8 @@ def _transcripts(
             f"{folder}/recordings: no recording for {len(missing)} labelled calls"
             f" ({', '.join(missing[:5])}...); build them with python -m synth.eval_calls"
         )
-    cache = folder / "asr" / _recognition_digest(settings)
+    cache = folder / "asr" / _recognition_digest(processor)
     cache.mkdir(parents=True, exist_ok=True)
-    transcriber: list[Transcriber] = []
 
     def transcript(call_id: str) -> Transcript:
         kept = cache / f"{call_id}.json"
@@ -151,25 +175,23 @@ def _transcripts(
             return Transcript.read(kept)
         if on_call is not None:
             on_call(call_id)
-        if not transcriber:
-            transcriber.append(Transcriber(settings))
-        result = transcriber[0].transcribe(recordings[call_id])
+        result = processor.transcribe_file(recordings[call_id])
         result.write(kept)
         return result
 
     return transcript
 
 
-def _recognition_digest(settings: Settings) -> str:
-    """What decides a recording's transcript: the model and the call options the
-    transcriber is built with (the same ones ``callqa process`` uses)."""
+def _recognition_digest(processor: CallProcessor) -> str:
+    """What decides a recording's transcript: the model and the call options the one
+    call path transcribes with (the same ones ``callqa process`` uses)."""
     from dataclasses import asdict
 
-    from pipeline.configured import call_options, whisper_config
+    from pipeline.configured import whisper_config
 
     decided = {
-        "whisper": asdict(whisper_config(settings)),
-        "call": asdict(call_options(settings)),
+        "whisper": asdict(whisper_config(processor.settings)),
+        "call": asdict(processor.options()),
     }
     text = json.dumps(decided, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]

@@ -4,7 +4,7 @@ prints exactly this (frozen, validated, JSON-serialisable)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -127,11 +127,56 @@ class Redaction(_Frozen):
     chars: tuple[int, int] = Field(description="character span in the turn's original text")
 
 
+Number = int | float
+"""A metric's value as computed: an int stays an int in the stored JSON, a float a float."""
+
+
+class CallMetrics(BaseModel, Mapping[str, Number | None]):
+    """The service metrics of one call (policy §5.1; ``pipeline.metrics`` says how each is
+    measured). Frozen and typed, and read-only as a mapping keyed by the stable names
+    (iteration gives the names in this order), so that stored JSON and the store's
+    ``calls.metrics`` column keep their shape. ``None``: the call cannot define the metric
+    (no agent speech, no customer turn answered), or an analysis stored before it existed."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    duration_s: Number | None = None
+    ring_time_s: Number | None = None
+    first_agent_word_s: Number | None = None
+    agent_talk_s: Number | None = None
+    customer_talk_s: Number | None = None
+    talk_ratio_agent: Number | None = None
+    response_count: int | None = None
+    response_latency_median_s: Number | None = None
+    response_latency_p90_s: Number | None = None
+    response_latency_max_s: Number | None = None
+    silence_count: int | None = None
+    silence_total_s: Number | None = None
+    silence_share: Number | None = None
+    overtalk_s: Number | None = None
+    agent_interruption_count: int | None = None
+    customer_interruption_count: int | None = None
+    agent_chars_per_min: Number | None = None
+    customer_chars_per_min: Number | None = None
+
+    def __iter__(self) -> Iterator[str]:  # type: ignore[override]  # a mapping's keys
+        return iter(type(self).model_fields)
+
+    def __getitem__(self, key: str) -> Number | None:
+        if key not in type(self).model_fields:
+            raise KeyError(key)
+        value: Number | None = getattr(self, key)
+        return value
+
+    def __len__(self) -> int:
+        return len(type(self).model_fields)
+
+
 class CallAnalysis(_Frozen):
     call_id: str
     rules: tuple[RuleResult, ...]
     sentiment: CallSentiment
-    metrics: dict[str, object]
+    metrics: CallMetrics
     score: float
     score_breakdown: dict[str, object] = Field(
         default_factory=dict, description="each part of the score and what it is made of"

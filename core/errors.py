@@ -24,8 +24,8 @@ Every message says what was received, what was expected and how to fix it::
     │   ├── StorageUnavailable      the server does not answer (retried, then the backlog)
     │   ├── ObjectNotFound          no object at that key
     │   ├── ObjectRefused           storage/objects.py: a link or special file, never read
-    │   ├── CallMetadataError       storage/call_metadata.py: bad .meta.json (quarantined)
     │   └── CallIdTaken             storage/call_identity.py: a stated id another recording holds
+    ├── CallMetadataError           core/call_metadata.py: bad call metadata (quarantined)
     ├── StoreError                  storage/database.py: the scorecard store cannot be opened
     │   └── BackupError             storage/backup.py: a backup or restore cannot go on
     ├── RetentionError              storage/retention.py: a hold or retention step refused

@@ -24,6 +24,14 @@ def masked_url(url: str) -> str:
     return _USERINFO_PASSWORD.sub(r"\1:***@", url)
 
 
+def has_password(url: str) -> bool:
+    """Whether ``url`` carries a password (one that must not be stored or shown)."""
+    try:
+        return make_url(url).password is not None
+    except ArgumentError:
+        return _USERINFO_PASSWORD.match(url) is not None
+
+
 def without_password(message: str, url: str | None) -> str:
     """``message`` (a driver's error, which may quote the URL it was given) with the
     password of ``url`` taken out, as written in the URL and as decoded, also when the URL

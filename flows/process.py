@@ -5,33 +5,34 @@ configurable number at a time, in this process (the embedded default: Prefect's 
 API, no server). With ``deployment=...`` it instead splits the batch into chunks and hands
 each to the ``process-batch`` deployment, which workers on other machines pull from a work
 pool. Either way the ledger (flows.ledger) makes a rerun, a kill or a race harmless.
+
+Nothing is kept in module globals: ``run_batch`` opens the batch's worker from typed
+``Settings`` and builds the flow around it and the command's ``BatchHook`` (a progress
+bar); flow-run parameters carry the settings without secrets, which a deployment's worker
+completes from its own environment.
 """
 
 from __future__ import annotations
 
-import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from prefect import flow, task
+from prefect import Flow, Task, flow, task
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import as_completed
 from prefect.task_runners import ThreadPoolTaskRunner
-from sqlalchemy.exc import OperationalError
 
 from core.config import Settings, load_settings
+from core.urls import has_password
 from flows.work import CallReport, CallWorker, open_worker
+from storage.database import TRANSIENT_STORE_ERRORS
 from storage.objects import StorageUnavailable
 from storage.results import utcnow
 
-# --- one worker (models, connections) per process and configuration ---------------------
-_workers: dict[tuple[str, str], CallWorker] = {}
-_workers_lock = threading.Lock()
 
-
-class BatchListener(Protocol):
+class BatchHook(Protocol):
     """Follows a batch in this process (the command's progress bar): how many recordings
     were listed, which one a worker started, and each call's report as it ends."""
 
@@ -42,88 +43,65 @@ class BatchListener(Protocol):
     def done(self, report: CallReport) -> None: ...
 
 
-_listeners: list[BatchListener] = []
+class NoHook:
+    """A batch nobody follows (the deployment's chunks, library callers)."""
 
+    def listed(self, count: int) -> None:
+        pass
 
-def _settings_key(params: dict[str, Any]) -> str:
-    return repr(sorted(params.items()))
+    def started(self, key: str) -> None:
+        pass
 
-
-def worker_for(source: str, settings: dict[str, Any]) -> CallWorker:
-    key = (source, _settings_key(settings))
-    with _workers_lock:
-        if key not in _workers:
-            full = _local_settings.get(key[1])
-            # On another machine the secrets come from that worker's own environment or
-            # callqa.toml: flow-run parameters are stored by the Prefect API, secrets never.
-            _workers[key] = open_worker(source, full or load_settings(None, **settings))
-        return _workers[key]
+    def done(self, report: CallReport) -> None:
+        pass
 
 
 SECRETS = ("s3_access_key", "s3_secret_key")
-_local_settings: dict[str, Settings] = {}
 
 
 def parameters_for(settings: Settings) -> dict[str, Any]:
-    """The settings as flow-run parameters, without secrets; this process keeps the full
-    settings so that its own tasks need not look them up again."""
-    from sqlalchemy.engine import make_url
-
+    """The settings as flow-run parameters, without secrets: what the Prefect API stores
+    and what a deployment's worker rebuilds its settings from (its secrets come from its
+    own environment or callqa.toml)."""
     exclude = set(SECRETS)
-    if settings.store_url and make_url(settings.store_url).password:
+    if settings.store_url and has_password(settings.store_url):
         exclude.add("store_url")
     params = settings.model_dump(mode="json", exclude=exclude)
-    params = {k: v for k, v in params.items() if v is not None}
-    _local_settings[_settings_key(params)] = settings
-    return params
-
-
-def listen(listener: BatchListener) -> Callable[[], None]:
-    """Tells ``listener`` about batches run in this process; returns a function that stops
-    telling it."""
-    _listeners.append(listener)
-    return lambda: _listeners.remove(listener)
-
-
-def _listed(count: int) -> None:
-    for listener in list(_listeners):
-        listener.listed(count)
-
-
-def _started(key: str) -> None:
-    for listener in list(_listeners):
-        listener.started(key)
-
-
-def _done(report: CallReport) -> None:
-    for listener in list(_listeners):
-        listener.done(report)
+    return {k: v for k, v in params.items() if v is not None}
 
 
 # --- retries: storage and database I/O only; a bad recording is quarantined, not retried --
+_RETRIED: tuple[type[Exception], ...] = (StorageUnavailable, *TRANSIENT_STORE_ERRORS)
+
+
 def _transient(_task: Any, _run: Any, state: Any) -> bool:
     try:
         state.result(raise_on_failure=True)
-    except (StorageUnavailable, OperationalError):
+    except _RETRIED:
         return True
     except Exception:
         return False
     return False
 
 
-@task(
-    name="process-call",
-    task_run_name="{key}",
-    retries=3,
-    retry_delay_seconds=[2, 10, 30],
-    retry_condition_fn=_transient,
-    cache_policy=NO_CACHE,
-)
-def process_call(source: str, key: str, settings: dict[str, Any]) -> CallReport:
-    """fetch → transcribe → analyse → store one recording (or skip it, as the ledger says)."""
-    worker = worker_for(source, settings)
-    _started(key)
-    return worker.handle(worker.source.stat(key))
+def _call_task(worker: CallWorker, hook: BatchHook) -> Task[[str], CallReport]:
+    """The ``process-call`` task for one batch: fetch → transcribe → analyse → store one
+    recording with ``worker`` (or skip it, as the ledger says). Retries: storage and
+    database I/O only; a bad recording is quarantined, not retried."""
+
+    @task(
+        name="process-call",
+        task_run_name="{key}",
+        retries=3,
+        retry_delay_seconds=[2, 10, 30],
+        retry_condition_fn=_transient,
+        cache_policy=NO_CACHE,
+    )
+    def process_call(key: str) -> CallReport:
+        hook.started(key)
+        return worker.handle(worker.source.stat(key))
+
+    return process_call
 
 
 @dataclass
@@ -147,42 +125,52 @@ def _failure(key: str, exc: BaseException) -> CallReport:
     return CallReport(key, "failed", problem=f"{type(exc).__name__}: {exc}")
 
 
-@flow(name="process-bucket", log_prints=True)
-def process_bucket(
-    source: str,
-    settings: dict[str, Any],
-    deployment: str | None = None,
-    chunk_size: int = 4,
-) -> BatchSummary:
-    """Every new recording at ``source`` processed once; returns what became of each."""
-    started = time.perf_counter()
-    worker = worker_for(source, settings)
-    keys = [obj.key for obj in worker.recordings()]
-    _listed(len(keys))
-    summary = BatchSummary(source)
-    if deployment:
-        summary.reports = _run_on_workers(worker, keys, settings, deployment, chunk_size)
-    else:
-        futures = {process_call.submit(source, key, settings): key for key in keys}
-        for future in as_completed(list(futures)):
-            try:
-                report = future.result()
-            except Exception as exc:  # retries spent: say so, go on with the batch
-                report = _failure(futures[future], exc)
-            summary.reports.append(report)
-            _done(report)
-    summary.failed = [r for r in summary.reports if r.status == "failed"]
-    summary.seconds = time.perf_counter() - started
-    return summary
+def _bucket_flow(worker: CallWorker, hook: BatchHook) -> Flow[..., BatchSummary]:
+    """The ``process-bucket`` flow for one batch: the worker (typed settings, models,
+    connections) and the hook are held here, not in module globals; the flow run's
+    parameters are the settings without secrets, as a deployment receives them."""
+    process_call = _call_task(worker, hook)
+
+    @flow(name="process-bucket", log_prints=True)
+    def process_bucket(
+        source: str,
+        settings: dict[str, Any],
+        deployment: str | None = None,
+        chunk_size: int = 4,
+    ) -> BatchSummary:
+        """Every new recording at ``source`` processed once; returns what became of each."""
+        started = time.perf_counter()
+        keys = [obj.key for obj in worker.recordings()]
+        hook.listed(len(keys))
+        summary = BatchSummary(source)
+        if deployment:
+            summary.reports = _run_on_workers(worker, keys, settings, deployment, chunk_size, hook)
+        else:
+            futures = {process_call.submit(key): key for key in keys}
+            for future in as_completed(list(futures)):
+                try:
+                    report = future.result()
+                except Exception as exc:  # retries spent: say so, go on with the batch
+                    report = _failure(futures[future], exc)
+                summary.reports.append(report)
+                hook.done(report)
+        summary.failed = [r for r in summary.reports if r.status == "failed"]
+        summary.seconds = time.perf_counter() - started
+        return summary
+
+    return process_bucket
 
 
 @flow(name="process-batch")
 def process_batch(source: str, keys: list[str], settings: dict[str, Any]) -> list[dict[str, Any]]:
-    """A chunk of a batch, on whichever worker pulled it: the deployment's entry point."""
+    """A chunk of a batch, on whichever worker pulled it: the deployment's entry point.
+    Settings are rebuilt from the parameters and this machine's own environment (secrets
+    are never flow-run parameters)."""
+    process_call = _call_task(open_worker(source, load_settings(None, **settings)), NoHook())
     reports = []
     for key in keys:
         try:
-            report = process_call(source, key, settings)
+            report = process_call(key)
         except Exception as exc:
             report = _failure(key, exc)
         reports.append(report.__dict__ | {"flags": list(report.flags)})
@@ -195,6 +183,7 @@ def _run_on_workers(
     settings: dict[str, Any],
     deployment: str,
     chunk_size: int,
+    hook: BatchHook,
 ) -> list[CallReport]:
     """One flow run of the deployment per chunk; waits for all, then reads what became of
     each recording from the ledger (the workers' return values stay on their machines)."""
@@ -220,7 +209,7 @@ def _run_on_workers(
             if report.status == "failed" and ended[run.id]:
                 report = CallReport(key, "failed", problem=ended[run.id])
             reports.append(report)
-            _done(report)
+            hook.done(report)
     return reports
 
 
@@ -246,10 +235,14 @@ def run_batch(
     concurrency: int | str | None = None,
     deployment: str | None = None,
     chunk_size: int = 4,
+    hook: BatchHook | None = None,
+    worker: CallWorker | None = None,
 ) -> BatchSummary:
-    """Runs ``process_bucket`` with the configured concurrency: ``auto`` (the default) or a
+    """Runs ``process-bucket`` with the configured concurrency: ``auto`` (the default) or a
     number of calls at once, threads in this process sharing one copy of the models. With a
-    deployment each worker machine runs its chunks one call at a time, on all its cores."""
+    deployment each worker machine runs its chunks one call at a time, on all its cores.
+    ``hook`` follows the batch; ``worker``, one already opened for ``source`` (its models
+    perhaps loaded), is used instead of opening one."""
     from pipeline.configured import resolve_concurrency
 
     how = "each deployment worker: one call at a time"
@@ -258,7 +251,8 @@ def run_batch(
         how = choice.describe()
     workers = settings.concurrency if isinstance(settings.concurrency, int) else 1
     runner: Any = ThreadPoolTaskRunner(max_workers=workers)
-    configured = process_bucket.with_options(task_runner=runner)
+    worker = worker or open_worker(source, settings)
+    configured = _bucket_flow(worker, hook or NoHook()).with_options(task_runner=runner)
     summary = configured(
         source,
         parameters_for(settings),

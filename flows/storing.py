@@ -15,18 +15,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.exc import IntegrityError
-
 from core.errors import CallqaError
 from flows import ledger
 from flows.ledger import Provenance
+from flows.naming import CallNaming
+from flows.places import Places
+from storage.database import WRITE_CONFLICTS, Store
 from storage.objects import StoredObject
 
 if TYPE_CHECKING:
     from core.analysis import CallAnalysis
+    from core.call_metadata import CallMetadata
     from core.transcript import Transcript
-    from flows.work import CallWorker
-    from storage.call_metadata import CallMetadata
+    from storage.results import CallRecord
 
 
 class LostClaim(CallqaError):
@@ -47,69 +48,53 @@ class Analysed:
     redacted_audio: bytes | None = None
 
 
-def store_analysed(worker: CallWorker, item: Analysed, provenance: Provenance) -> str:
-    """Writes the results and stores the call; returns the id it was stored under."""
-    written = _write_results(worker, item)
-    for attempt in (1, 2):
-        try:
-            with worker.store.session() as session:
-                return _store(worker, session, item, provenance, written)
-        except IntegrityError:
-            if attempt == 2:
-                raise
-    raise AssertionError("unreachable")
+@dataclass(frozen=True)
+class Storing:
+    """Where and as whom a worker stores its calls."""
+
+    places: Places
+    store: Store
+    naming: CallNaming
+    worker: str  # the ledger identity whose claim must still hold
+
+    def store_analysed(self, item: Analysed, provenance: Provenance) -> str:
+        """Writes the results and stores the call; returns the id it was stored under."""
+        written = _write_results(self.places, item)
+        for attempt in (1, 2):
+            try:
+                with self.store.session() as session:
+                    return _store(self, session, item, provenance, written)
+            except WRITE_CONFLICTS:
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
 
 
 def _store(
-    worker: CallWorker,
+    storing: Storing,
     session: Any,
     item: Analysed,
     provenance: Provenance,
     written: dict[str, str | None],
 ) -> str:
-    from storage.call_identity import pseudonymise, resolve_call_id
-    from storage.results import CallRecord, save_call
+    from storage.results import save_call
 
-    obj, source_id = item.obj, item.source_id
-    if not ledger.hold(session, source_id, obj.version, worker.me):
+    obj, source_id, me = item.obj, item.source_id, storing.worker
+    if not ledger.hold(session, source_id, obj.version, me):
         raise LostClaim(f"{source_id}: another worker took this recording over")
-    call_id = resolve_call_id(
-        session,
-        item.meta.call_id,
-        explicit=item.explicit_id,
-        source=source_id,
-        version=obj.version,
-        key=worker.pseudonym_key(),
-    )
+    call_id = storing.naming.call_id(session, obj, source_id, item.meta, item.explicit_id)
     keys = written
     if call_id != item.redacted.call_id:  # another worker took the id meanwhile
         item.redacted = item.redacted.model_copy(update={"call_id": call_id})
         item.analysis = item.analysis.model_copy(update={"call_id": call_id})
-        keys = _write_results(worker, item)
-    meta = item.meta
-    record = CallRecord(
-        call_id=call_id,
-        source=source_id,
-        source_version=obj.version,
-        models=provenance.models,
-        agent_id=meta.agent_id,
-        agent_name=meta.agent_name,
-        team_id=meta.team_id,
-        started_at=meta.started_at,
-        customer_ref=pseudonymise(meta.customer_ref, worker.pseudonym_key()),
-        channel_layout=meta.channel_layout,
-        ring_time_s=meta.ring_time_s,
-        # full locations: the console and auditors find them without knowing the run
-        transcript_key=_location(worker, keys["transcript"]),
-        analysis_key=_location(worker, keys["analysis"]),
-        redacted_audio_key=_location(worker, keys["audio"]),
-    )
+        keys = _write_results(storing.places, item)
+    record = call_record(storing, item, call_id, provenance, keys)
     save_call(session, record, item.redacted, item.analysis)
     if not ledger.finish(
         session,
         source_id,
         obj.version,
-        worker.me,
+        me,
         status="done",
         call_id=call_id,
         provenance=provenance,
@@ -119,14 +104,45 @@ def _store(
     return call_id
 
 
-def _write_results(worker: CallWorker, item: Analysed) -> dict[str, str | None]:
-    base = worker.results_base(item.obj)
+def call_record(
+    storing: Storing,
+    item: Analysed,
+    call_id: str,
+    provenance: Provenance,
+    keys: dict[str, str | None],
+) -> CallRecord:
+    """The call's row: its metadata (the customer reference pseudonymised), provenance
+    and the full locations of its results."""
+    from storage.call_identity import pseudonymise
+    from storage.results import CallRecord
+
+    meta, places = item.meta, storing.places
+    return CallRecord(
+        call_id=call_id,
+        source=item.source_id,
+        source_version=item.obj.version,
+        models=provenance.models,
+        agent_id=meta.agent_id,
+        agent_name=meta.agent_name,
+        team_id=meta.team_id,
+        started_at=meta.started_at,
+        customer_ref=pseudonymise(meta.customer_ref, storing.naming.pseudonym_key()),
+        channel_layout=meta.channel_layout,
+        ring_time_s=meta.ring_time_s,
+        transcript_key=places.result_location(keys["transcript"]),
+        analysis_key=places.result_location(keys["analysis"]),
+        redacted_audio_key=places.result_location(keys["audio"]),
+    )
+
+
+def _write_results(places: Places, item: Analysed) -> dict[str, str | None]:
+    base = places.results_base(item.obj)
     keys: dict[str, str | None] = {
         "transcript": f"{base}/transcript.json",
         "analysis": f"{base}/analysis.json",
         "audio": f"{base}/redacted.ogg",
     }
-    results = worker.results
+    results = places.results
     meta = {"source": item.obj.key, "source-version": item.obj.version}
     results.put(
         str(keys["transcript"]),
@@ -151,14 +167,6 @@ def _write_results(worker: CallWorker, item: Analysed) -> dict[str, str | None]:
     return keys
 
 
-def _location(worker: CallWorker, key: str | None) -> str | None:
-    return worker.results.describe(key) if key else None
-
-
-def analysis_metadata(meta: CallMetadata) -> dict[str, object]:
-    return {k: v for k, v in meta.model_dump().items() if v is not None}
-
-
 def redacted_audio(audio: Any, transcript: Transcript, analysis: CallAnalysis) -> bytes:
     """The recording with every redacted span beeped out, as Ogg/Opus: what the console
     plays. The original is never served."""
@@ -172,4 +180,4 @@ def redacted_audio(audio: Any, transcript: Transcript, analysis: CallAnalysis) -
         return path.read_bytes()
 
 
-__all__ = ["Analysed", "LostClaim", "analysis_metadata", "redacted_audio", "store_analysed"]
+__all__ = ["Analysed", "LostClaim", "Storing", "call_record", "redacted_audio"]

@@ -1,36 +1,34 @@
 """What happens to one recording: fetch → transcribe → analyse → store, exactly once.
 
 Plain Python, no Prefect: ``flows.process`` wraps these steps in tasks (retries, logging,
-concurrency). ``CallWorker`` holds what a worker process loads once: the models, the rule
-pack, the policy and the connections.
+concurrency). ``CallWorker`` holds what a worker process opens once and composes the parts:
+``flows.places`` (where), ``flows.naming`` (which call), ``pipeline.one_call`` (the models,
+pack and policy), ``flows.storing`` (results and rows), ``flows.quarantining`` (bad input).
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any, Literal
 
+from core.call_metadata import CallMetadataError
 from core.config import Settings
 from core.errors import AudioError, CallqaError
 from core.progress import ProgressHook, no_progress
 from flows import ledger
 from flows.ledger import Action, Provenance
-from flows.storing import Analysed, LostClaim, analysis_metadata, redacted_audio, store_analysed
+from flows.naming import CallNaming
+from flows.places import Places, open_places
+from flows.quarantining import quarantine_recording
+from flows.storing import Analysed, LostClaim, Storing, redacted_audio
 from storage.call_identity import CallIdTaken
-from storage.call_metadata import CallMetadataError
 from storage.database import Store
 from storage.objects import ObjectRefused, ObjectStore, StoredObject
 
 if TYPE_CHECKING:
-    from pipeline.analyze import Analyser
-    from pipeline.transcriber import Transcriber
-    from rules.pack import RulePack
-    from rules.policy import Policy
-    from storage.call_metadata import CallMetadata
+    from pipeline.one_call import CallProcessor
 
 Status = Literal["processed", "reanalysed", "skipped", "quarantined", "busy", "failed"]
 
@@ -67,65 +65,53 @@ BAD_RECORDING: tuple[type[CallqaError], ...] = (
 
 @dataclass
 class CallWorker:
-    """Everything processing needs, loaded once per worker process."""
+    """One worker process's loop step: claim a recording in the ledger, run it through the
+    one call path, store it or quarantine it. Each part it holds has one job: ``places``
+    (where), ``naming`` (which call), ``processor`` (the models and rules, loaded once),
+    ``storing`` (results and rows), ``quarantine_recording`` (bad input)."""
 
     settings: Settings
-    source: ObjectStore
-    prefix: str
-    results: ObjectStore
-    results_prefix: str
+    places: Places
     store: Store
-    source_location: str = ""
+    naming: CallNaming
     me: str = field(default_factory=ledger.worker_identity)
     lease: timedelta = ledger.DEFAULT_LEASE
     _lock: threading.Lock = field(default_factory=threading.Lock)
-    _transcriber: Transcriber | None = None
-    _analyser: Analyser | None = None
+    _processor: CallProcessor | None = None
     _provenance: Provenance | None = None
-    _rules: tuple[RulePack, Policy] | None = None
-    _pseudonym_key: bytes | None = None
+
+    @property
+    def source(self) -> ObjectStore:
+        return self.places.source
+
+    @property
+    def source_location(self) -> str:
+        return self.places.location
+
+    @property
+    def storing(self) -> Storing:
+        return Storing(self.places, self.store, self.naming, self.me)
 
     # --- loading, lazily: a rerun with nothing to do loads no model ------------------
-    def _loaded_rules(self) -> tuple[RulePack, Policy]:
-        """The rule pack and policy, read once per worker (the caller holds the lock): what
-        the ledger records as provenance is what the analyser checks calls against, even if
-        a file changes during the run."""
-        if self._rules is None:
-            from pipeline.analyze import load_rules
-
-            self._rules = load_rules(self.settings.rule_pack, self.settings.policy_file)
-        return self._rules
-
     @property
-    def analyser(self) -> Analyser:
+    def processor(self) -> CallProcessor:
+        """The one call path, its rule pack and policy read once per worker: what the
+        ledger records as provenance is what calls are analysed with."""
         with self._lock:
-            if self._analyser is None:
-                from pipeline.analyze import analyser_for
+            if self._processor is None:
+                from pipeline.one_call import CallProcessor
 
-                self._analyser = analyser_for(*self._loaded_rules())
-            return self._analyser
-
-    @property
-    def transcriber(self) -> Transcriber:
-        with self._lock:
-            if self._transcriber is None:
-                from pipeline.transcriber import Transcriber
-
-                self._transcriber = Transcriber(self.settings)
-            return self._transcriber
+                self._processor = CallProcessor(self.settings)
+            return self._processor
 
     def provenance(self) -> Provenance:
-        """What results made now would record: read from the rule pack and policy files
-        once, without the sentiment model (the ledger needs it for every recording)."""
+        """What results made now would record (the ledger needs it for every recording):
+        from the processor's one reading of the rules, without any model."""
+        labels = self.processor.labels
         with self._lock:
             if self._provenance is None:
-                from pipeline.configured import whisper_config
-
-                pack, policy = self._loaded_rules()
                 self._provenance = Provenance(
-                    models=whisper_config(self.settings).label,
-                    rule_pack=pack.label,
-                    policy=policy.label,
+                    models=labels.models, rule_pack=labels.rule_pack, policy=labels.policy
                 )
             return self._provenance
 
@@ -148,7 +134,7 @@ class CallWorker:
     def recordings(self) -> list[StoredObject]:
         from storage.locations import list_recordings
 
-        return list(list_recordings(self.source, self.prefix, self.settings))
+        return list(list_recordings(self.source, self.places.prefix, self.settings))
 
     def handle(self, obj: StoredObject, progress: ProgressHook = no_progress) -> CallReport:
         """Processes one recording as the ledger says; never raises for a bad recording."""
@@ -173,7 +159,8 @@ class CallWorker:
             else:
                 report = self._process(obj, source_id, provenance, progress)
         except BAD_RECORDING as exc:
-            report = self._quarantine(obj, source_id, exc, provenance)
+            problem = quarantine_recording(self.places, self.store, self.me, obj, exc, provenance)
+            report = CallReport(obj.key, "quarantined", problem=problem)
         except CallqaError as exc:  # storage or database trouble: the next run retries it
             self._release(source_id, obj.version, str(exc))
             raise
@@ -187,27 +174,24 @@ class CallWorker:
     def _process(
         self, obj: StoredObject, source_id: str, provenance: Provenance, progress: ProgressHook
     ) -> CallReport:
-        from pipeline.audio import decode
-
-        meta, explicit = self._metadata(obj)
-        call_id = self._call_id(obj, source_id, meta, explicit)  # a taken stated id: no work
+        meta, explicit = self.naming.metadata(obj)
+        with self.store.session() as session:  # a stated id that is taken: no work
+            call_id = self.naming.call_id(session, obj, source_id, meta, explicit)
         progress("fetch", 0.0, None)
         data = self.source.get(obj.key)
-        audio = decode(data, name=source_id, max_duration=self.settings.max_duration_s)
-        transcript = self.transcriber.transcribe_audio(
-            audio, call_id=call_id, agent_channel=meta.agent_channel, progress=progress
+        result = self.processor.process(
+            data, meta.model_copy(update={"call_id": call_id}), name=source_id, progress=progress
         )
-        redacted, analysis = self.analyser.analyse(transcript, analysis_metadata(meta))
-        stored = Analysed(obj, source_id, meta, explicit, redacted, analysis)
-        stored.redacted_audio = redacted_audio(audio, transcript, analysis)
-        call_id = store_analysed(self, stored, provenance)
+        stored = Analysed(obj, source_id, meta, explicit, result.redacted, result.analysis)
+        stored.redacted_audio = redacted_audio(result.audio, result.transcript, result.analysis)
+        call_id = self.storing.store_analysed(stored, provenance)
         return CallReport(
             obj.key,
             "processed",
             call_id=call_id,
-            score=analysis.score,
-            flags=analysis.flags,
-            audio_s=audio.duration,
+            score=result.analysis.score,
+            flags=result.analysis.flags,
+            audio_s=result.audio.duration,
         )
 
     def _reanalyse(
@@ -216,13 +200,14 @@ class CallWorker:
         """A new rule pack or policy: the stored (redacted) transcript is analysed again."""
         from core.transcript import Transcript
 
-        meta, explicit = self._metadata(obj)
+        meta, explicit = self.naming.metadata(obj)
+        results = self.places.results
         stored = Transcript.from_json(
-            self.results.get(transcript_key), source=self.results.describe(transcript_key)
+            results.get(transcript_key), source=results.describe(transcript_key)
         )
-        redacted, analysis = self.analyser.analyse(stored, analysis_metadata(meta))
+        redacted, analysis = self.processor.analyse(stored, meta)
         analysed = Analysed(obj, source_id, meta, explicit, redacted, analysis, transcript_key)
-        call_id = store_analysed(self, analysed, provenance)
+        call_id = self.storing.store_analysed(analysed, provenance)
         return CallReport(
             obj.key,
             "reanalysed",
@@ -230,78 +215,6 @@ class CallWorker:
             score=analysis.score,
             flags=analysis.flags,
         )
-
-    def _metadata(self, obj: StoredObject) -> tuple[CallMetadata, bool]:
-        """The recording's metadata, and whether its call id was stated (not a file name)."""
-        from storage.call_metadata import read_call_metadata_with_origin
-
-        meta, origin = read_call_metadata_with_origin(
-            self.source, obj, self.settings.filename_pattern
-        )
-        return meta, origin.get("call_id") != "file name"
-
-    def _call_id(
-        self, obj: StoredObject, source_id: str, meta: CallMetadata, explicit: bool
-    ) -> str:
-        """The id the call will most likely be stored under (storing decides again, in its
-        transaction); raises ``CallIdTaken`` before any work for a stated id that is taken."""
-        from storage.call_identity import resolve_call_id
-
-        with self.store.session() as session:
-            return resolve_call_id(
-                session,
-                meta.call_id,
-                explicit=explicit,
-                source=source_id,
-                version=obj.version,
-                key=self.pseudonym_key(),
-            )
-
-    def pseudonym_key(self) -> bytes:
-        with self._lock:
-            if self._pseudonym_key is None:
-                from storage.call_identity import pseudonym_key
-
-                self._pseudonym_key = pseudonym_key(self.settings.data_dir)
-            return self._pseudonym_key
-
-    def results_base(self, obj: StoredObject) -> str:
-        relative = obj.key[len(self.prefix) :] if obj.key.startswith(self.prefix) else obj.key
-        return self.results_prefix + str(PurePosixPath(relative).with_suffix(""))
-
-    def _quarantine(
-        self, obj: StoredObject, source_id: str, exc: CallqaError, provenance: Provenance
-    ) -> CallReport:
-        from storage.quarantine import quarantine
-
-        reason = str(getattr(exc, "reason", ""))
-        problem = f"{reason}: {exc}" if reason in ledger.RECHECKED_REASONS else str(exc)
-        quarantine(
-            self.source,
-            obj,
-            exc,
-            prefix=self._quarantine_prefix(),
-            source_prefix=self.prefix,
-            # a link or a pipe is never read: its reason is written, nothing is copied
-            copy_original=not isinstance(exc, ObjectRefused),
-        )
-        with self.store.session() as session:
-            ledger.finish(
-                session,
-                source_id,
-                obj.version,
-                self.me,
-                status="quarantined",
-                call_id=None,
-                provenance=provenance,
-                problem=problem,
-            )
-        return CallReport(obj.key, "quarantined", problem=problem)
-
-    def _quarantine_prefix(self) -> str:
-        from storage.locations import quarantine_prefix
-
-        return quarantine_prefix(self.prefix, self.settings)
 
     def _release(self, source_id: str, version: str, problem: str) -> None:
         try:
@@ -313,22 +226,14 @@ class CallWorker:
 
 def open_worker(source: str, settings: Settings, **kwargs: Any) -> CallWorker:
     """A worker for the recordings at ``source`` (``s3://bucket/prefix`` or a folder)."""
-    from storage.locations import open_location, results_store
-
-    store, prefix = open_location(source, settings)
-    results, results_prefix = results_store(store, prefix, settings)
+    places = open_places(source, settings)
     return CallWorker(
         settings=settings,
-        source=store,
-        prefix=prefix,
-        results=results,
-        results_prefix=results_prefix,
+        places=places,
         store=Store(settings.resolved_store_url()),
-        source_location=source,
+        naming=CallNaming(places.source, settings.filename_pattern, settings.data_dir),
         **kwargs,
     )
 
 
-EventHook = Callable[[CallReport], None]
-_analysis_metadata = analysis_metadata  # the name bench/bench_flows.py imports
 __all__ = ["BAD_RECORDING", "CallReport", "CallWorker", "LostClaim", "open_worker"]

@@ -3,12 +3,12 @@ or shown), then the rule pack, sentiment, service metrics and the score."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from core.analysis import CallAnalysis
+from core.call_metadata import CallMetadata
 from core.transcript import Transcript
 
 if TYPE_CHECKING:
@@ -64,33 +64,32 @@ class Analyser:
     drivers: DriverClassifier | None = None
 
     def analyse(
-        self, transcript: Transcript, metadata: Mapping[str, object] | None = None
+        self, transcript: Transcript, metadata: CallMetadata | None = None
     ) -> tuple[Transcript, CallAnalysis]:
-        """Returns the redacted transcript (what may be stored) and its analysis."""
+        """Returns the redacted transcript (what may be stored) and its analysis;
+        ``metadata`` gives the rules what the recorder knows (``ring_time_s``)."""
         from pipeline.metrics import service_metrics
         from pipeline.redact import redact_transcript
         from pipeline.scorecard import score_call
         from pipeline.sentiment import call_sentiment
         from rules.engine import evaluate
 
-        metadata = dict(metadata or {})
         redacted, redactions = redact_transcript(transcript)
-        results = evaluate(redacted, self.pack, metadata=metadata)
+        results = evaluate(redacted, self.pack, metadata=metadata.for_rules() if metadata else {})
         critical = set(self.policy.call_score.critical_rules)
         results = tuple(
             r.model_copy(update={"critical": r.critical or r.id in critical}) for r in results
         )
         sentiment = call_sentiment(redacted, self.sentiment)
-        ring = metadata.get("ring_time_s")
         metrics = service_metrics(  # on the original: a placeholder is not what was said
-            transcript, ring_time_s=float(ring) if isinstance(ring, int | float) else None
+            transcript, ring_time_s=metadata.ring_time_s if metadata else None
         )
         score, breakdown, flags = score_call(results, metrics, sentiment, self.policy)
         analysis = CallAnalysis(
             call_id=transcript.call_id,
             rules=results,
             sentiment=sentiment,
-            metrics=dict(metrics),
+            metrics=metrics,
             score=score,
             score_breakdown=breakdown,
             flags=flags,

@@ -4,6 +4,8 @@ settings) never imports a stage."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from core.concurrency import (
     ConcurrencyChoice,
     choose_concurrency,
@@ -18,6 +20,9 @@ from pipeline.call import CallOptions
 from pipeline.diarize import DiarizeOptions
 from pipeline.roles import RoleOptions
 from pipeline.transcribe import TranscribeOptions
+
+if TYPE_CHECKING:
+    from rules.pack import RulePack
 
 
 def whisper_config(settings: Settings) -> WhisperConfig:
@@ -69,21 +74,31 @@ def resolve_concurrency(
     return resolved, choice
 
 
-def recognition_hotwords(settings: Settings) -> tuple[str, ...]:
-    """The one hotword decision for every path (transcribe, analyze, process, eval): the
-    configured words, plus the rule pack's phrases when ``pack_hotwords`` is on."""
+def recognition_hotwords(settings: Settings, pack: RulePack | None = None) -> tuple[str, ...]:
+    """The hotword decision for every path (``pipeline.one_call`` makes it once per run):
+    the configured words, plus the rule pack's phrases when ``pack_hotwords`` is on (``pack``
+    as already loaded; read from the settings' files without it)."""
     words = list(settings.hotwords)
     if settings.pack_hotwords:
-        from pipeline.analyze import load_rules
         from rules.hotword_selection import hotwords
 
-        words += hotwords(load_rules(settings.rule_pack, settings.policy_file)[0])
+        if pack is None:
+            from pipeline.analyze import load_rules
+
+            pack = load_rules(settings.rule_pack, settings.policy_file)[0]
+        words += hotwords(pack)
     return tuple(dict.fromkeys(words))
 
 
-def call_options(settings: Settings, *, agent_channel: str | None = None) -> CallOptions:
+def call_options(
+    settings: Settings,
+    *,
+    agent_channel: str | None = None,
+    hotwords: tuple[str, ...] | None = None,
+) -> CallOptions:
     """Options for ``pipeline.call.transcribe_call``; ``agent_channel`` from call metadata
-    overrides the configured one."""
+    overrides the configured one; ``hotwords`` as decided once (``CallProcessor.hotwords``),
+    else decided here."""
     chosen = agent_channel or settings.agent_channel
     fixed = {"left": "ch0", "right": "ch1"}.get(chosen)
     return CallOptions(
@@ -93,7 +108,7 @@ def call_options(settings: Settings, *, agent_channel: str | None = None) -> Cal
             vad=settings.vad,
             vad_threshold=settings.vad_threshold,
             initial_prompt=settings.initial_prompt,
-            hotwords=recognition_hotwords(settings),
+            hotwords=recognition_hotwords(settings) if hotwords is None else hotwords,
             output_script=settings.output_script,
             batch_size=settings.whisper_batch_size,
         ),

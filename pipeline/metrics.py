@@ -36,30 +36,13 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from core.analysis import CallMetrics
 from core.transcript import Transcript, Turn
 
 Interval = tuple[float, float]
 
-METRIC_KEYS = (
-    "duration_s",
-    "ring_time_s",
-    "first_agent_word_s",
-    "agent_talk_s",
-    "customer_talk_s",
-    "talk_ratio_agent",
-    "response_count",
-    "response_latency_median_s",
-    "response_latency_p90_s",
-    "response_latency_max_s",
-    "silence_count",
-    "silence_total_s",
-    "silence_share",
-    "overtalk_s",
-    "agent_interruption_count",
-    "customer_interruption_count",
-    "agent_chars_per_min",
-    "customer_chars_per_min",
-)
+METRIC_KEYS = tuple(CallMetrics.model_fields)
+"""The metrics' stable names, in the order they are stored."""
 
 # One speaking unit: a CJK character, a digit, or a Latin word (with inner ' or -).
 _UNITS = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]|\d|[A-Za-z]+(?:['’-][A-Za-z]+)*")
@@ -85,8 +68,9 @@ def service_metrics(
     options: MetricsOptions = MetricsOptions(),
     *,
     ring_time_s: float | None = None,
-) -> dict[str, float | int | None]:
-    """The §5.1 service metrics of one call, keyed as in ``METRIC_KEYS``."""
+) -> CallMetrics:
+    """The §5.1 service metrics of one call (frozen; read as a mapping keyed as in
+    ``METRIC_KEYS``)."""
     turns = transcript.turns
     agent = [t for t in turns if t.speaker == "agent"]
     customer = [t for t in turns if t.speaker == "customer"]
@@ -107,26 +91,26 @@ def service_metrics(
     def rnd(value: float | None) -> float | None:
         return None if value is None else round(value, r)
 
-    return {
-        "duration_s": rnd(duration),
-        "ring_time_s": rnd(ring),
-        "first_agent_word_s": rnd(_first_agent_word(agent, ring)),
-        "agent_talk_s": rnd(agent_s),
-        "customer_talk_s": rnd(customer_s),
-        "talk_ratio_agent": rnd(agent_s / (agent_s + customer_s)) if agent_s + customer_s else None,
-        "response_count": len(latencies),
-        "response_latency_median_s": rnd(_quantile(latencies, 0.5)),
-        "response_latency_p90_s": rnd(_quantile(latencies, options.latency_quantile)),
-        "response_latency_max_s": rnd(max(latencies)) if latencies else None,
-        "silence_count": len(silences) if turns else None,
-        "silence_total_s": rnd(silence_total) if turns else None,
-        "silence_share": rnd(silence_total / call_s) if turns and call_s > 0 else None,
-        "overtalk_s": rnd(_overlap(agent_talk, customer_talk)),
-        "agent_interruption_count": _interruptions(agent, customer, options),
-        "customer_interruption_count": _interruptions(customer, agent, options),
-        "agent_chars_per_min": rnd(_rate(agent, agent_s)),
-        "customer_chars_per_min": rnd(_rate(customer, customer_s)),
-    }
+    return CallMetrics(
+        duration_s=rnd(duration),
+        ring_time_s=rnd(ring),
+        first_agent_word_s=rnd(_first_agent_word(agent, ring)),
+        agent_talk_s=rnd(agent_s),
+        customer_talk_s=rnd(customer_s),
+        talk_ratio_agent=rnd(agent_s / (agent_s + customer_s)) if agent_s + customer_s else None,
+        response_count=len(latencies),
+        response_latency_median_s=rnd(_quantile(latencies, 0.5)),
+        response_latency_p90_s=rnd(_quantile(latencies, options.latency_quantile)),
+        response_latency_max_s=rnd(max(latencies)) if latencies else None,
+        silence_count=len(silences) if turns else None,
+        silence_total_s=rnd(silence_total) if turns else None,
+        silence_share=rnd(silence_total / call_s) if turns and call_s > 0 else None,
+        overtalk_s=rnd(_overlap(agent_talk, customer_talk)),
+        agent_interruption_count=_interruptions(agent, customer, options),
+        customer_interruption_count=_interruptions(customer, agent, options),
+        agent_chars_per_min=rnd(_rate(agent, agent_s)),
+        customer_chars_per_min=rnd(_rate(customer, customer_s)),
+    )
 
 
 def speaking_units(text: str) -> int:
@@ -265,4 +249,4 @@ def _quantile(values: Sequence[float], q: float) -> float | None:
     return ordered[low] + (ordered[high] - ordered[low]) * (pos - low)
 
 
-__all__ = ["METRIC_KEYS", "MetricsOptions", "service_metrics", "speaking_units"]
+__all__ = ["METRIC_KEYS", "CallMetrics", "MetricsOptions", "service_metrics", "speaking_units"]

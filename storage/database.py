@@ -16,13 +16,20 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.errors import CallqaError
 from core.urls import masked_url, without_password
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+# What a caller above storage/ catches without importing SQLAlchemy: the database did not
+# answer or dropped the connection (worth retrying later), and a write lost a race to
+# another worker's (a unique key taken meanwhile: read again, then retry).
+TRANSIENT_STORE_ERRORS: tuple[type[Exception], ...] = (OperationalError,)
+WRITE_CONFLICTS: tuple[type[Exception], ...] = (IntegrityError,)
 
 
 class StoreError(CallqaError):

@@ -90,7 +90,8 @@ def test_a_batch_is_stored_once_and_a_rerun_adds_nothing(recordings, tmp_path):
 
 
 def test_a_new_rule_pack_reanalyses_stored_transcripts_without_transcribing(recordings, tmp_path):
-    from flows.process import _workers
+    from flows.process import run_batch
+    from flows.work import open_worker
 
     settings = _settings(tmp_path)
     _run(recordings, settings)
@@ -100,17 +101,19 @@ def test_a_new_rule_pack_reanalyses_stored_transcripts_without_transcribing(reco
     changed.write_text(re.sub(r"(?m)^version: .*$", 'version: "2-test"', pack), "utf-8")
     assert 'version: "2-test"' in changed.read_text("utf-8")
 
-    reports, _ = _run(recordings, _settings(tmp_path, rule_pack=changed))
+    worker = open_worker(str(recordings), _settings(tmp_path, rule_pack=changed))
+    summary = run_batch(str(recordings), worker.settings, worker=worker)
+    reports = {r.key: r for r in summary.reports}
     assert sorted(r.status for r in reports.values()) == [
         "quarantined",
         "reanalysed",
         "reanalysed",
         "reanalysed",
     ]
-    worker = next(w for w in _workers.values() if w.settings.rule_pack == changed)
-    assert worker._transcriber is None  # no model was even loaded
+    assert not worker.processor.models_loaded  # no model was even loaded
     db = _db(settings)
-    assert {r[0] for r in db.execute("select rule_pack from calls")} == {worker.analyser.pack.label}
+    labels = {r[0] for r in db.execute("select rule_pack from calls")}
+    assert labels == {worker.processor.analyser.pack.label}
 
 
 def test_a_new_version_of_a_recording_is_processed_anew(recordings, flow_call_files, tmp_path):
@@ -276,11 +279,34 @@ def test_process_with_auto_concurrency_runs_the_chosen_workers_and_says_so(
             with lock:
                 running[0] -= 1
 
-    stop = flows.process.listen(Watch())
-    try:
-        result = CliRunner().invoke(app, ["process", str(recordings), "--concurrency", "auto"])
-    finally:
-        stop()
+    class Both:  # the command's own progress bar, and the watch
+        def __init__(self, *hooks) -> None:
+            self.hooks = hooks
+
+        def listed(self, count: int) -> None:
+            for h in self.hooks:
+                h.listed(count)
+
+        def started(self, key: str) -> None:
+            for h in self.hooks:
+                h.started(key)
+
+        def done(self, report) -> None:
+            for h in self.hooks:
+                h.done(report)
+
+    run_batch, open_worker, opened = flows.process.run_batch, flows.process.open_worker, []
+
+    def watched_batch(*args, hook, **kwargs):
+        return run_batch(*args, hook=Both(hook, Watch()), **kwargs)
+
+    def watched_worker(*args, **kwargs):
+        opened.append(open_worker(*args, **kwargs))
+        return opened[-1]
+
+    monkeypatch.setattr(flows.process, "run_batch", watched_batch)
+    monkeypatch.setattr(flows.process, "open_worker", watched_worker)
+    result = CliRunner().invoke(app, ["process", str(recordings), "--concurrency", "auto"])
     assert result.exit_code == 0, result.output
     said = re.search(r"concurrency: (\d+) workers? x (\d+) threads? \(auto: ", result.output)
     assert said, result.output
@@ -294,6 +320,6 @@ def test_process_with_auto_concurrency_runs_the_chosen_workers_and_says_so(
     assert (workers, threads) == (expected.workers, expected.threads)
     # that many calls really ran at once, on that many threads, with a model that lets them
     assert len(threads_seen) == workers and peak[0] >= workers
-    models = [w.transcriber.models.whisper.model for w in flows.process._workers.values()]
+    models = [w.processor.models.whisper.model for w in opened]
     assert any(m.num_workers == workers for m in models)
     assert "3 processed" in result.output
