@@ -1,5 +1,8 @@
 """Driver accuracy per split (dev = tests/data/eval, ua, ub = held out), complaint
-detection, and the clustering of unmatched calls, printed. Tuned on dev + ua only.
+detection, the time per call, and the clustering of unmatched calls, printed. Tuned on
+dev + ua only. Each call is classified by the current classifier and by the legacy one
+(every utterance embedded whole), alternately, so that their times are a ratio measured
+side by side on the same (shared) machine.
 
     .venv/bin/python bench/bench_drivers.py [--audio /work/eval-audio] [--verbose]
 
@@ -9,6 +12,7 @@ written by ``callqa eval``), labels from the repository's scripts."""
 from __future__ import annotations
 
 import argparse
+import statistics
 import sys
 import time
 from collections import Counter
@@ -17,19 +21,33 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.driver_labels import dev_calls, script_calls
-from pipeline.drivers import Utterance, load_classifier
+from pipeline.drivers import DriverClassifier, Utterance, legacy_settings, load_classifier
 
 
-def _score(classifier, calls, verbose: bool, split: str) -> dict[str, float]:
+def _utterances(call: dict) -> list[Utterance]:
+    return [
+        Utterance(text=t, start=s, speaker=sp, turn=i) for i, (sp, s, t) in enumerate(call["turns"])
+    ]
+
+
+def _timed(classifiers: dict, calls: dict) -> tuple[dict, dict[str, list[float]]]:
+    """Every call through every classifier, the order alternating from call to call."""
+    results: dict[str, dict] = {name: {} for name in classifiers}
+    seconds: dict[str, list[float]] = {name: [] for name in classifiers}
+    names = list(classifiers)
+    for n, (call_id, call) in enumerate(calls.items()):
+        for name in names if n % 2 == 0 else names[::-1]:
+            started = time.perf_counter()
+            results[name][call_id] = classifiers[name].classify(_utterances(call))
+            seconds[name].append(time.perf_counter() - started)
+    return results, seconds
+
+
+def _score(results: dict, calls, verbose: bool, split: str) -> dict[str, float]:
     right = hit_any = complaint_right = 0
-    misses = Counter()
+    misses: Counter = Counter()
     for call_id, call in calls.items():
-        result = classifier.classify(
-            [
-                Utterance(text=t, start=s, speaker=sp, turn=i)
-                for i, (sp, s, t) in enumerate(call["turns"])
-            ]
-        )
+        result = results[call_id]
         predicted = result.primary
         ok = predicted == call["driver"]
         right += ok
@@ -90,9 +108,7 @@ def _clusters(classifier, calls: dict[str, dict], left_out: tuple[str, ...]) -> 
     partial = DriverClassifier(reduced, classifier.encoder, classifier.settings)
     unmatched = []
     for call_id, call in calls.items():
-        result = partial.classify(
-            [Utterance(text=t, start=s, speaker=sp) for sp, s, t in call["turns"]]
-        )
+        result = partial.classify(_utterances(call))
         if not result.drivers:
             unmatched.append((call_id, result.unmatched))
     groups = suggest_drivers(unmatched, classifier.encoder, distance=DISTANCE)
@@ -120,7 +136,23 @@ def main() -> None:
     args = parser.parse_args()
     started = time.perf_counter()
     classifier = load_classifier()
-    print(f"classifier {classifier.label} loaded in {time.perf_counter() - started:.1f} s")
+    print(f"classifier {classifier.label}: taxonomy read in {time.perf_counter() - started:.2f} s")
+    started = time.perf_counter()
+    classifier.classify([Utterance("你好，我的卡丢了，想挂失一下。")])
+    print(
+        f"first call classified (model loaded, the examples' vectors kept or embedded) "
+        f"in {time.perf_counter() - started:.2f} s"
+    )
+    taxonomy = classifier.taxonomy
+    examples = [e for d in taxonomy.drivers for e in d.examples] + list(taxonomy.background)
+    started = time.perf_counter()
+    classifier.encoder.encode(examples)
+    print(
+        f"the {len(examples)} driver examples embedded from scratch in "
+        f"{time.perf_counter() - started:.2f} s (what a new process no longer pays)"
+    )
+    legacy = DriverClassifier(taxonomy, classifier.encoder, legacy_settings())
+    classifiers = {"now": classifier, "legacy": legacy}
     splits = {"dev": dev_calls(), "ua": script_calls("ua"), "ub (held out)": script_calls("ub")}
     if args.audio:
         labels = {**splits["ua"], **splits["ub (held out)"]}
@@ -130,13 +162,19 @@ def main() -> None:
     for split, calls in splits.items():
         if args.skip_accuracy:
             break
-        started = time.perf_counter()
-        row = _score(classifier, calls, args.verbose, split)
-        took = time.perf_counter() - started
+        results, seconds = _timed(classifiers, calls)
+        rows = {name: _score(results[name], calls, args.verbose, split) for name in classifiers}
+        for name, row in rows.items():
+            print(
+                f"{split:20s} {name:6s} calls {row['calls']:3d}  driver accuracy "
+                f"{row['accuracy']:.3f}  label among drivers {row['in_drivers']:.3f}  "
+                f"complaint detection {row['complaint_acc']:.3f}  "
+                f"(median {statistics.median(seconds[name]):.3f} s a call)"
+            )
+        ratios = [a / b for a, b in zip(seconds["now"], seconds["legacy"], strict=True)]
         print(
-            f"{split:20s} calls {row['calls']:3d}  driver accuracy {row['accuracy']:.3f}  "
-            f"label among drivers {row['in_drivers']:.3f}  complaint detection "
-            f"{row['complaint_acc']:.3f}  ({took / max(row['calls'], 1):.2f} s a call)"
+            f"{split:20s} time a call, now / legacy: median {statistics.median(ratios):.2f}, "
+            f"total {sum(seconds['now']) / sum(seconds['legacy']):.2f}"
         )
     if args.clusters:
         _clusters(classifier, {**splits["dev"], **splits["ua"]}, tuple(args.clusters.split(",")))

@@ -89,6 +89,7 @@ def _live_alerts_from_transcript(transcript, pack) -> set[str]:  # type: ignore[
         chunk = Chunk(channel, 0.0, np.zeros(0, np.float32), turn.end)
         text = ChannelTranscript(channel, (seg,), "zh", 1.0, turn.end)
         fired |= {e.rule for e in call.recognised(chunk, text) if isinstance(e, Alert)}
+    fired |= {e.rule for e in call.finished() if isinstance(e, Alert)}  # the call ends
     return fired
 
 

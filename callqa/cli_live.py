@@ -184,5 +184,33 @@ def _store_hook(url: str) -> LiveHook:
     return hook
 
 
+def live_prune(
+    older_than: Annotated[
+        float,
+        typer.Option("--older-than", min=0, help="Days since the live call ended (e.g. 30)."),
+    ],
+    store: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--store", help="The store URL (default: the configured store)."),
+    ] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Delete ended live calls, with their live transcript and alerts, older than
+    --older-than days (the record of a call is the batch path's; calls still on stay)."""
+    from callqa.cli_common import open_store
+    from storage.live import prune_older_than
+
+    opened = open_store(store, config)
+    try:
+        with opened.session() as session:
+            gone = prune_older_than(session, older_than)
+    except CallqaError as exc:
+        raise fail(str(exc)) from exc
+    finally:
+        opened.close()
+    typer.echo(f"removed {gone} ended live call(s) older than {older_than:g} days")
+
+
 def register(app: typer.Typer) -> None:
     app.command("live")(live)
+    app.command("live-prune")(live_prune)

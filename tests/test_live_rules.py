@@ -99,19 +99,103 @@ def test_rude_words_alert_once_at_the_turn_that_says_them():
         assert all(part in call.turns[index].text for part in alert.evidence.split(" | "))
 
 
-def test_an_operation_agreed_before_any_identity_check_alerts_then():
-    call = _transcript(
+def _fed_pieces(pieces: list[tuple[str, str, float]]):
+    """Recognised pieces (speaker, text, pause after it) fed one by one through the live
+    call code, then the call's end: the alerts as (piece index or "end", alert)."""
+    from pipeline.live.call import LiveCall
+    from pipeline.live.endpoint import Chunk, EndpointOptions
+    from pipeline.live.events import Alert, CallMeta
+    from pipeline.live.live_rules import LiveRules
+    from pipeline.transcribe import ChannelTranscript, Segment
+
+    meta = CallMeta("t", channels=2, agent_channel=0)
+    pack = load_pack(default_pack_path())
+    call = LiveCall(meta, "test", LiveRules(pack), EndpointOptions(), "reference")
+    alerts: list[tuple[int | str, Alert]] = []
+    clock = 0.0
+    for index, (speaker, text, pause) in enumerate(pieces):
+        channel = 0 if speaker == "agent" else 1
+        start, end = clock, clock + 0.25 * len(text)
+        clock = end + pause
+        call.pending += 1
+        call.endpoints[channel].base = int(end * 16000)  # call time reached
+        said = ChannelTranscript(channel, (Segment(start, end, text, (), 0, 0),), "zh", 1, end)
+        chunk = Chunk(channel, 0.0, np.zeros(0, np.float32), end)
+        alerts += [(index, e) for e in call.recognised(chunk, said) if isinstance(e, Alert)]
+    alerts += [("end", e) for e in call.finished() if isinstance(e, Alert)]
+    return alerts
+
+
+_OPENING = [
+    ("agent", "您好，云川银行，工号3017，很高兴为您服务。", 1.0),
+    ("customer", "我想把转账限额调高到五万。", 1.0),
+]
+_OPERATION_RULES = {"identity_verification", "risk_disclosure"}
+
+
+def test_an_operation_agreed_then_checked_before_it_is_done_raises_no_alert():
+    alerts = _fed_pieces(
         [
-            ("agent", "您好，云川银行，工号3017，很高兴为您服务。"),
-            ("customer", "我想把转账限额调高到五万。"),
-            ("agent", "好的，给您调到五万，您确认办理吗？"),
-            ("customer", "确认。"),
-            ("agent", "好的，请问您的身份证后四位是多少？"),
+            *_OPENING,
+            ("agent", "好的，给您调到五万，调整以后当天生效，您确认办理吗？", 1.0),
+            ("customer", "确认。", 1.0),  # agreed: no identity check yet, but nothing done
+            ("agent", "好的，请问您的身份证后四位是多少？", 1.0),
+            ("customer", "三四五六。", 1.0),
+            ("agent", "核实通过，已经为您把限额调整成功了。", 1.0),
+            ("customer", "好的，谢谢。", 1.0),
         ]
     )
-    alerts = _fed(call)
-    identity = [(i, a) for i, a in alerts if a.rule == "identity_verification"]
-    assert identity and identity[0][0] == 3  # at the customer's consent, before the check
+    assert not [a for _, a in alerts if a.rule in _OPERATION_RULES]
+
+
+def test_an_operation_done_with_no_identity_check_alerts_once_it_is_said_done():
+    pieces = [
+        *_OPENING,
+        ("agent", "好的，给您调到五万，调整以后当天生效，您确认办理吗？", 1.0),
+        ("customer", "确认。", 1.0),
+        ("agent", "好的，已经为您把限额调整成功了。", 1.0),
+        ("customer", "好的，谢谢。", 1.0),
+    ]
+    identity = [(i, a) for i, a in _fed_pieces(pieces) if a.rule == "identity_verification"]
+    assert len(identity) == 1
+    index, alert = identity[0]
+    assert index == 5  # the deed's turn is read once the customer speaks after it
+    assert "调整成功" in alert.evidence
+
+
+def test_a_proposal_cut_at_a_pause_is_read_whole_and_raises_no_alert():
+    """我现在给您把限额调到五万， | 您确认办理吗？: the first piece alone reads as the deed."""
+    alerts = _fed_pieces(
+        [
+            *_OPENING,
+            ("agent", "好的，现在给您把限额调到五万，", 0.4),
+            ("agent", "调整以后当天生效，您确认办理吗？", 1.0),
+            ("customer", "确认。", 1.0),
+            ("agent", "好的，请问您的身份证后四位是多少？", 1.0),
+            ("customer", "三四五六。", 1.0),
+        ]
+    )
+    assert not [a for _, a in alerts if a.rule in _OPERATION_RULES]
+
+
+def test_an_operation_agreed_and_never_checked_alerts_when_the_call_ends_as_batch_fails_it():
+    from pipeline.live.live_rules import live_pack
+    from pipeline.redact import redact_transcript
+    from rules.engine import evaluate
+
+    lines = [
+        *_OPENING,
+        ("agent", "好的，给您调到五万，您确认办理吗？", 1.0),
+        ("customer", "确认。", 1.0),
+        ("agent", "好的，稍后短信通知您。", 1.0),
+    ]
+    alerts = _fed_pieces(lines)
+    ended = {a.rule for i, a in alerts if i == "end"}
+    assert ended and not [a for i, a in alerts if i != "end" and a.rule in _OPERATION_RULES]
+    whole = redact_transcript(_transcript([(s, t) for s, t, _ in lines]))[0]
+    pack = live_pack(load_pack(default_pack_path()))
+    batch = {r.id for r in evaluate(whole, pack) if r.outcome == "failed"}
+    assert ended == batch & _OPERATION_RULES
 
 
 def test_silence_alerts_once_after_max_s():

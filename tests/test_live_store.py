@@ -206,3 +206,40 @@ def test_pruning_removes_old_closed_calls_with_their_segments_and_alerts(store):
         assert [c.id for c in live_calls(session, everything=True)] == ["on"]
     assert _count(store, LiveSegment) == 1
     assert _count(store, LiveAlert) == 0
+
+
+def test_callqa_live_prune_removes_ended_calls_older_than_the_days_given(store):
+    from sqlalchemy import update
+    from typer.testing import CliRunner
+
+    from callqa.cli import app
+
+    live = LiveStore(store)
+    for call_id in ("ended-long-ago", "ended-lately", "on-for-long"):
+        live.open_call(call_id, "a-li", STARTED, f"{call_id}.wav")
+        live.add_segment(call_id, 0, 1, "agent", "您好")
+        live.add_alert(call_id, 0.5, "rule_a", "critical", "x")
+    live.close_call("ended-long-ago", "end message received", None)
+    live.close_call("ended-lately", "end message received", None)
+    with store.session() as session:
+        ago = {"ended-long-ago": 31, "ended-lately": 29}
+        for call_id, days in ago.items():
+            session.execute(
+                update(LiveCall)
+                .where(LiveCall.id == call_id)
+                .values(closed_at=utcnow() - timedelta(days=days))
+            )
+        session.execute(
+            update(LiveCall)
+            .where(LiveCall.id == "on-for-long")
+            .values(started_at=utcnow() - timedelta(days=60))
+        )
+    done = CliRunner().invoke(app, ["live-prune", "--older-than", "30", "--store", store.url])
+    assert done.exit_code == 0, done.output
+    assert "removed 1 ended live call" in done.output
+    with store.session() as session:
+        left = sorted(c.id for c in session.query(LiveCall))
+    assert left == ["ended-lately", "on-for-long"]
+    assert _count(store, LiveSegment) == _count(store, LiveAlert) == 2
+    refused = CliRunner().invoke(app, ["live-prune", "--older-than", "-1", "--store", store.url])
+    assert refused.exit_code != 0 and _count(store, LiveSegment) == 2

@@ -100,7 +100,17 @@ class LiveCall:
                 events += self._alerts(self.rules.on_customer_text(text, seg.end))
         redacted = self.rolling.redacted(self.now)
         events += self._alerts(self.rules.on_transcript(redacted))
+        if self.rules.waits_for_deeds:
+            settled = self.rolling.redacted(self.now, settled=True)
+            events += self._alerts(self.rules.on_settled(settled))
         return events
+
+    def finished(self) -> list[LiveEvent]:
+        """The call has ended and every chunk is recognised: the rules that waited for a
+        deed are judged on the whole call."""
+        if not self.rules.waits_for_deeds or not self.rolling.segments:
+            return []
+        return self._alerts(self.rules.on_ended(self.rolling.redacted(self.now)))
 
     def closed(self, keep: Path) -> CallClosed:
         reason = self.closing or "ended"

@@ -258,6 +258,10 @@ class LiveEngine:
         if call.closing is None or call.pending > 0:
             return
         try:
+            self._emit_all(call.finished())
+        except Exception:  # the recording below must be kept whatever the rules do
+            log.exception("%s: rules at the end of the call failed", call.where)
+        try:
             closed = call.closed(self.options.keep_dir)
         except OSError as exc:
             log.error("%s: recording not kept: %s", call.where, exc)

@@ -2,9 +2,15 @@
 engine on the rolling redacted transcript (so live and batch agree), and the pack's
 ``live_checks`` (customer sentiment, silence) that only make sense while the call is on.
 
-An alert fires once per call and rule; a rule that fails only for want of the rest of the
-call (an operation agreed, no identity check yet) fires as soon as it fails, which is the
-point of alerting live.
+An alert fires once per call and rule, as soon as its rule fails, with one exception: a
+rule whose required checks must come *before* a deed (``before: [operation_performed,
+backoffice_submitted]``: identity checked, risks explained before the operation) fails in
+batch only once the deed is done without them. Live, such a rule waits for the deed: it is
+evaluated (``on_settled``) as applying only when the operation is said done or submitted
+(not agreed, promised or planned; no signs), and only on the *settled* transcript, the
+segments someone has spoken after, so that a sentence cut at a pause (我现在给您办理挂失 |
+…可以吗？) is read whole. When the call has ended (``on_ended``) nothing more can come
+before a deed: these rules are judged on the whole call as the batch path judges them.
 """
 
 from __future__ import annotations
@@ -14,9 +20,10 @@ from dataclasses import dataclass, field
 
 from core.analysis import Evidence
 from core.transcript import Transcript
+from rules.conditions import Condition
 from rules.engine import evaluate
 from rules.live_checks import LiveCheck
-from rules.pack import RulePack
+from rules.pack import Rule, RulePack, references
 
 # texts in, (label, score -1..+1) out: models.sentiment.SentimentModel.predict
 Scorer = Callable[[Sequence[str]], list[tuple[str, float]]]
@@ -37,6 +44,23 @@ def live_pack(pack: RulePack) -> RulePack:
     return pack.model_copy(update={"rules": pack.live_rules})
 
 
+def waiting_for_deed(rule: Rule, pack: RulePack) -> Rule | None:
+    """For a rule whose required checks must come before an event (the deed: the operation
+    carried out), the same rule applying only once that deed has happened and without
+    signs (weak evidence of a transaction); None for a rule with no such order."""
+    deeds = tuple(
+        dict.fromkeys(
+            ref for check in rule.require for ref in references(check.before) if ref in pack.events
+        )
+    )
+    if not deeds:
+        return None
+    deed = Condition("any", items=tuple(Condition("event", event=d) for d in deeds))
+    applies = rule.applies_when
+    applies = deed if applies is None else Condition("all", items=(applies, deed))
+    return rule.model_copy(update={"applies_when": applies, "signs": {}})
+
+
 @dataclass
 class LiveRules:
     """One call's live rule state: what has fired, the customer's scored turns."""
@@ -48,18 +72,42 @@ class LiveRules:
 
     def __post_init__(self) -> None:
         live_only = all(rule.live for rule in self.pack.rules)
-        self.rules_pack = self.pack if live_only else live_pack(self.pack)
+        rules_pack = self.pack if live_only else live_pack(self.pack)
+        waiting = {r.id: w for r in rules_pack.rules if (w := waiting_for_deed(r, rules_pack))}
+        self.rules_pack = rules_pack.model_copy(
+            update={"rules": tuple(r for r in rules_pack.rules if r.id not in waiting)}
+        )
+        self.deed_pack = rules_pack.model_copy(update={"rules": tuple(waiting.values())})
+        self.ended_pack = rules_pack.model_copy(
+            update={"rules": tuple(r for r in rules_pack.rules if r.id in waiting)}
+        )
         self.checks = self.pack.live_checks
+
+    @property
+    def waits_for_deeds(self) -> bool:
+        """Whether some rule is evaluated on the settled transcript (``on_settled``)."""
+        return bool(self.deed_pack.rules)
 
     def on_transcript(self, redacted: Transcript) -> list[Finding]:
         """Live rules that fail on the transcript so far and have not fired yet."""
-        if not self.rules_pack.rules:
+        return self._failed(self.rules_pack, redacted)
+
+    def on_settled(self, settled: Transcript) -> list[Finding]:
+        """The rules that wait for the deed, on the settled transcript."""
+        return self._failed(self.deed_pack, settled)
+
+    def on_ended(self, redacted: Transcript) -> list[Finding]:
+        """The call has ended: the rules that waited for a deed, as batch judges them."""
+        return self._failed(self.ended_pack, redacted)
+
+    def _failed(self, pack: RulePack, redacted: Transcript) -> list[Finding]:
+        if not pack.rules:
             return []
         found = []
-        for result in evaluate(redacted, self.rules_pack):
+        for result in evaluate(redacted, pack):
             if result.outcome != "failed" or result.id in self.fired:
                 continue
-            rule = self.rules_pack.rule(result.id)
+            rule = pack.rule(result.id)
             t = _evidence_time(result.evidence, redacted)
             found.append(Finding(result.id, rule.title, rule.severity, _quote(result.evidence), t))
             self.fired.add(result.id)

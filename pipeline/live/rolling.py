@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from core.transcript import AudioFacts, Transcript
 from pipeline.redact.options import RedactOptions
 from pipeline.redact.spoken_digits import Piece
-from pipeline.redact.text import apply_spans, find_spans
 from pipeline.redact.transcript import redact_transcript
+from pipeline.redact.unfinished import redact_unfinished
 from pipeline.roles import RoleOptions, assign_roles, first_label
 from pipeline.transcribe import ChannelTranscript, Segment
 from pipeline.turns import channel_label, stereo_turns, to_turns
@@ -30,8 +30,10 @@ class RollingTranscript:
     def add(self, channel: int, segment: Segment) -> None:
         self.segments.setdefault(channel, []).append(segment)
 
-    def transcript(self, duration: float) -> Transcript:
-        """The unredacted transcript so far (kept in memory only)."""
+    def transcript(self, duration: float, *, settled: bool = False) -> Transcript:
+        """The unredacted transcript so far (kept in memory only). ``settled``: without its
+        last turn, which the speaker may still be finishing (a sentence cut at a pause, its
+        question still to come): a turn is settled once the other party speaks after it."""
         channels = [
             ChannelTranscript(c, tuple(sorted(segs, key=lambda s: s.start)), "zh", 1.0, duration)
             for c, segs in sorted(self.segments.items())
@@ -52,12 +54,12 @@ class RollingTranscript:
             language="zh",
             model=self.model,
             roles=evidence,
-            turns=to_turns(labelled, roles),
+            turns=to_turns(labelled, roles)[: -1 if settled else None],
         )
 
-    def redacted(self, duration: float) -> Transcript:
+    def redacted(self, duration: float, *, settled: bool = False) -> Transcript:
         """What the rules and everybody else see: secrets replaced, as in batch."""
-        return redact_transcript(self.transcript(duration), _REDACT)[0]
+        return redact_transcript(self.transcript(duration, settled=settled), _REDACT)[0]
 
     def speaker_of(self, channel: int, transcript: Transcript) -> str:
         label = channel_label(channel)
@@ -69,31 +71,12 @@ class RollingTranscript:
     def redacted_segment(self, channel: int, segment: Segment, speakers: Mapping[str, str]) -> str:
         """``segment``'s text with secrets replaced, read in the context of everything said
         before it (a 卡号 asked by the agent makes the customer's digits a card number)."""
-        pieces = [
+        before = [
             Piece(s.text, speakers.get(channel_label(c), "customer"), s.start, s.end)
             for c, segs in self.segments.items()
             for s in segs
             if s.start <= segment.start and s is not segment
         ]
-        pieces.sort(key=lambda p: p.start)
-        pieces.append(Piece(segment.text, speakers.get(channel_label(channel), ""), 0, 0))
-        spans = find_spans(pieces, _REDACT)[-1]
-        return mask_digit_runs(apply_spans(segment.text, spans))
-
-
-_DIGITS = set("0123456789０１２３４５６７８９零〇一二两三四五六七八九幺")
-
-
-def mask_digit_runs(text: str, longest: int = 6) -> str:
-    """Live text is shown before the rest of a number may arrive: a run of more than
-    ``longest`` digits left after redaction (part of a card or ID number read in pieces)
-    is masked too. The batch path, with the whole call, redacts precisely."""
-    out, run = [], []
-    for ch in text + "\0":
-        if ch in _DIGITS:
-            run.append(ch)
-            continue
-        out.append("*" * len(run) if len(run) > longest else "".join(run))
-        run = []
-        out.append(ch)
-    return "".join(out[:-1])
+        before.sort(key=lambda p: p.start)
+        piece = Piece(segment.text, speakers.get(channel_label(channel), ""), 0, 0)
+        return redact_unfinished(before, piece, _REDACT)

@@ -49,13 +49,16 @@ The package, stage by stage:
   lengths a keyword accepts);
 - ``text``: secrets found across texts and replaced (``redact_text``);
 - ``transcript``: the same on a transcript's turns and words, with audio times;
-- ``audio``: those times silenced or beeped in the recording.
+- ``audio``: those times silenced or beeped in the recording;
+- ``unfinished``: the same on a call still in progress (callqa live), where the rest of a
+  number may not have arrived: long digit runs masked too.
 """
 
 from pipeline.redact.audio import Span, audio_spans, redact_audio
 from pipeline.redact.options import KINDS, PLACEHOLDERS, Kind, RedactOptions, TextSpan
 from pipeline.redact.text import redact_text
 from pipeline.redact.transcript import redact_transcript
+from pipeline.redact.unfinished import mask_digit_runs, redact_unfinished
 
 __all__ = [
     "KINDS",
@@ -65,7 +68,9 @@ __all__ = [
     "Span",
     "TextSpan",
     "audio_spans",
+    "mask_digit_runs",
     "redact_audio",
     "redact_text",
     "redact_transcript",
+    "redact_unfinished",
 ]

@@ -18,6 +18,8 @@ _DIGITS = {
     **dict(zip("〇零○一幺二两兩三四五六七八九", "000112223456789", strict=True)),
     **dict(zip("壹贰貳叁參肆伍陆陸柒捌玖", "122334566789", strict=True)),
 }
+SPOKEN_DIGITS = frozenset(_DIGITS)
+"""Every character read as a digit (ASCII, full-width, Chinese numerals and capitals)."""
 _CHECK = set("Xx叉Ｘｘ")
 _SEPARATORS = set(" \t\n\u3000,，、-－—–_~～") | set("嗯呃额啊哦")
 _MAX_SEPARATORS = 3
