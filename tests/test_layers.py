@@ -125,6 +125,22 @@ def test_only_flows_imports_prefect():
     assert not users, users
 
 
+def test_only_storage_speaks_sql():
+    """All SQL of the scorecard store is behind named functions in storage/: no other
+    package imports SQLAlchemy or Alembic (core parses store URLs with it, no more)."""
+    allowed = {"storage"}
+    url_parsing = {"core/urls.py", "core/config.py"}
+    found = [
+        str(path.relative_to(ROOT))
+        for package in PACKAGES
+        if package not in allowed
+        for path in _modules(package)
+        if _imports(path) & {"sqlalchemy", "alembic"}
+        and str(path.relative_to(ROOT)) not in url_parsing
+    ]
+    assert not found, "SQL outside storage/: " + ", ".join(found)
+
+
 def test_no_rule_id_is_written_into_code_outside_the_rules():
     """Rules are data: code decides by a rule's tags (core.analysis.Tag), never its id, so a
     rule renamed in the pack keeps feeding the appraisal. Migrations record history and the
