@@ -56,99 +56,113 @@ def _rate_item(
 
 def score_items(inputs: MonthInputs, policy: Policy) -> dict[str, dict[str, dict[str, Any]]]:
     """Each group's items: value, target, score, weight, inputs and a sentence saying why."""
+    return {
+        "business": _business_items(inputs, policy),
+        "service": _service_items(inputs, policy),
+        "compliance": _compliance_items(inputs, policy),
+    }
+
+
+def _business_items(inputs: MonthInputs, policy: Policy) -> dict[str, dict[str, Any]]:
+    t, w = policy.appraisal.targets, policy.appraisal.items
+    volume = rate_score(inputs.calls, t.monthly_calls)
+    return {
+        "volume": _item(
+            w.business.volume,
+            inputs.calls,
+            t.monthly_calls,
+            volume,
+            {"calls": inputs.calls},
+            f"{inputs.calls} calls against a target of {t.monthly_calls}: {volume:g}",
+            unit="calls",
+        ),
+        "accuracy": _rate_item(
+            w.business.accuracy,
+            inputs.accurate_calls,
+            inputs.reviewed_calls,
+            policy.accuracy_target,
+            {"reviewed_calls": inputs.reviewed_calls, "accurate_calls": inputs.accurate_calls},
+            "QA-reviewed calls",
+        ),
+        "enquiry_answer_rate": _rate_item(
+            w.business.enquiry_answer_rate,
+            inputs.enquiries_answered,
+            inputs.enquiries,
+            t.enquiry_answer_rate,
+            {"enquiries": inputs.enquiries, "answered": inputs.enquiries_answered},
+            "calls with an enquiry to answer",
+        ),
+    }
+
+
+def _service_items(inputs: MonthInputs, policy: Policy) -> dict[str, dict[str, Any]]:
+    t, w = policy.appraisal.targets, policy.appraisal.items
+    return {
+        "satisfaction": _rate_item(
+            w.service.satisfaction,
+            inputs.satisfied,
+            inputs.surveys,
+            policy.satisfaction_target,
+            {"surveys": inputs.surveys, "satisfied": inputs.satisfied},
+            "surveys",
+        ),
+        "response_time": _rate_item(
+            w.service.response_time,
+            inputs.answered_in_time,
+            inputs.timed_calls,
+            t.response_time,
+            {
+                "timed_calls": inputs.timed_calls,
+                "answered_within_limit": inputs.answered_in_time,
+                "answer_limit_s": policy.answer_limit_s,
+            },
+            "calls with a measured answer time",
+        ),
+        "attitude": _rate_item(
+            w.service.attitude,
+            inputs.calls - inputs.cold_calls,
+            inputs.calls,
+            t.attitude,
+            {
+                "calls": inputs.calls,
+                # the key the scorecard API and earlier stored scorecards show
+                "forbidden_language_calls": inputs.language_breach_calls,
+                "negative_tone_calls": inputs.negative_tone_calls,
+                "negative_share_limit": policy.sentiment.agent_negative_share_flag,
+                "courteous_calls": inputs.calls - inputs.cold_calls,
+            },
+            "calls",
+        ),
+    }
+
+
+def _compliance_items(inputs: MonthInputs, policy: Policy) -> dict[str, dict[str, Any]]:
     ap = policy.appraisal
     t, w = ap.targets, ap.items
-    volume = rate_score(inputs.calls, t.monthly_calls)
     over = max(0, inputs.critical_failures - t.max_critical_failures)
     critical = max(0.0, 100.0 - ap.critical_failure_penalty * over)
     return {
-        "business": {
-            "volume": _item(
-                w.business.volume,
-                inputs.calls,
-                t.monthly_calls,
-                volume,
-                {"calls": inputs.calls},
-                f"{inputs.calls} calls against a target of {t.monthly_calls}: {volume:g}",
-                unit="calls",
-            ),
-            "accuracy": _rate_item(
-                w.business.accuracy,
-                inputs.accurate_calls,
-                inputs.reviewed_calls,
-                policy.accuracy_target,
-                {"reviewed_calls": inputs.reviewed_calls, "accurate_calls": inputs.accurate_calls},
-                "QA-reviewed calls",
-            ),
-            "enquiry_answer_rate": _rate_item(
-                w.business.enquiry_answer_rate,
-                inputs.enquiries_answered,
-                inputs.enquiries,
-                t.enquiry_answer_rate,
-                {"enquiries": inputs.enquiries, "answered": inputs.enquiries_answered},
-                "calls with an enquiry to answer",
-            ),
-        },
-        "service": {
-            "satisfaction": _rate_item(
-                w.service.satisfaction,
-                inputs.satisfied,
-                inputs.surveys,
-                policy.satisfaction_target,
-                {"surveys": inputs.surveys, "satisfied": inputs.satisfied},
-                "surveys",
-            ),
-            "response_time": _rate_item(
-                w.service.response_time,
-                inputs.answered_in_time,
-                inputs.timed_calls,
-                t.response_time,
-                {
-                    "timed_calls": inputs.timed_calls,
-                    "answered_within_limit": inputs.answered_in_time,
-                    "answer_limit_s": policy.answer_limit_s,
-                },
-                "calls with a measured answer time",
-            ),
-            "attitude": _rate_item(
-                w.service.attitude,
-                inputs.calls - inputs.cold_calls,
-                inputs.calls,
-                t.attitude,
-                {
-                    "calls": inputs.calls,
-                    # the key the scorecard API and earlier stored scorecards show
-                    "forbidden_language_calls": inputs.language_breach_calls,
-                    "negative_tone_calls": inputs.negative_tone_calls,
-                    "negative_share_limit": policy.sentiment.agent_negative_share_flag,
-                    "courteous_calls": inputs.calls - inputs.cold_calls,
-                },
-                "calls",
-            ),
-        },
-        "compliance": {
-            "adherence": _rate_item(
-                w.compliance.adherence,
-                inputs.rules_passed,
-                inputs.rules_applicable,
-                t.adherence,
-                {
-                    "rules_applicable": inputs.rules_applicable,
-                    "rules_passed": inputs.rules_passed,
-                },
-                "applicable rule checks",
-            ),
-            "critical_failures": _item(
-                w.compliance.critical_failures,
-                inputs.critical_failures,
-                t.max_critical_failures,
-                critical,
-                {"critical_failures": inputs.critical_failures},
-                f"{inputs.critical_failures} failed critical rules, {t.max_critical_failures} "
-                f"allowed, {ap.critical_failure_penalty:g} points off for each over: {critical:g}",
-                unit="failures",
-            ),
-        },
+        "adherence": _rate_item(
+            w.compliance.adherence,
+            inputs.rules_passed,
+            inputs.rules_applicable,
+            t.adherence,
+            {
+                "rules_applicable": inputs.rules_applicable,
+                "rules_passed": inputs.rules_passed,
+            },
+            "applicable rule checks",
+        ),
+        "critical_failures": _item(
+            w.compliance.critical_failures,
+            inputs.critical_failures,
+            t.max_critical_failures,
+            critical,
+            {"critical_failures": inputs.critical_failures},
+            f"{inputs.critical_failures} failed critical rules, {t.max_critical_failures} "
+            f"allowed, {ap.critical_failure_penalty:g} points off for each over: {critical:g}",
+            unit="failures",
+        ),
     }
 
 

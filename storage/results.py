@@ -55,14 +55,7 @@ def save_call(
     ``source``) replaces a call: another recording's rows under a taken id raise
     ``CallIdTaken`` (``storage.call_identity`` picks ids that avoid it).
     """
-    stored = session.get(Call, record.call_id)
-    if stored is not None and stored.source != record.source:
-        from storage.call_identity import CallIdTaken
-
-        raise CallIdTaken(
-            f"{record.source}: call id {record.call_id!r} belongs to another recording "
-            f"({stored.source}); a call is never overwritten by another recording's"
-        )
+    _refuse_another_recording(session, record)
     _ensure_agent(session, record.agent_id, record.agent_name, record.team_id)
     session.execute(delete(Turn).where(Turn.call_id == record.call_id))
     session.execute(delete(RuleOutcome).where(RuleOutcome.call_id == record.call_id))
@@ -74,6 +67,47 @@ def save_call(
     if team_id is None and record.agent_id is not None:
         agent = session.get(Agent, record.agent_id)
         team_id = agent.team_id if agent else None
+    _fill_call(call, record, team_id, redacted, analysis)
+    session.add(call)
+    _add_turns(session, call, redacted, analysis)
+    _add_outcomes(session, call, analysis)
+    if analysis.drivers is not None:
+        from storage.drivers import save_call_drivers
+
+        save_call_drivers(session, call, analysis.drivers)
+    session.add(
+        CallScorecard(
+            call_id=call.id,
+            analysed_score=analysis.score,
+            score=analysis.score,
+            breakdown=dict(analysis.score_breakdown),
+            flags=list(analysis.flags),
+            updated_at=utcnow(),
+        )
+    )
+    session.flush()
+    return call
+
+
+def _refuse_another_recording(session: Session, record: CallRecord) -> None:
+    stored = session.get(Call, record.call_id)
+    if stored is not None and stored.source != record.source:
+        from storage.call_identity import CallIdTaken
+
+        raise CallIdTaken(
+            f"{record.source}: call id {record.call_id!r} belongs to another recording "
+            f"({stored.source}); a call is never overwritten by another recording's"
+        )
+
+
+def _fill_call(
+    call: Call,
+    record: CallRecord,
+    team_id: str | None,
+    redacted: Transcript,
+    analysis: CallAnalysis,
+) -> None:
+    """The call's row: who, when, where its files are, and what the analysis found."""
     sentiment = analysis.sentiment
     metrics = dict(analysis.metrics)
     call.agent_id = record.agent_id
@@ -107,9 +141,10 @@ def save_call(
     call.sentiment = sentiment.stored()
     call.search_text = "\n".join(t.text for t in redacted.turns)
     call.processed_at = utcnow()
-    session.add(call)
 
-    by_turn = {t.turn: (t.label, t.score) for t in sentiment.turns}
+
+def _add_turns(session: Session, call: Call, redacted: Transcript, analysis: CallAnalysis) -> None:
+    by_turn = {t.turn: (t.label, t.score) for t in analysis.sentiment.turns}
     for index, turn in enumerate(redacted.turns):
         label, score = by_turn.get(index, (None, None))
         session.add(
@@ -124,6 +159,11 @@ def save_call(
                 sentiment_score=score,
             )
         )
+
+
+def _add_outcomes(session: Session, call: Call, analysis: CallAnalysis) -> None:
+    """Each rule's outcome, with the call's month, team and agent copied beside it so that
+    adherence is counted without a join."""
     for rule in analysis.rules:
         session.add(
             RuleOutcome(
@@ -141,22 +181,6 @@ def save_call(
                 agent_id=call.agent_id,
             )
         )
-    if analysis.drivers is not None:
-        from storage.drivers import save_call_drivers
-
-        save_call_drivers(session, call, analysis.drivers)
-    session.add(
-        CallScorecard(
-            call_id=call.id,
-            analysed_score=analysis.score,
-            score=analysis.score,
-            breakdown=dict(analysis.score_breakdown),
-            flags=list(analysis.flags),
-            updated_at=utcnow(),
-        )
-    )
-    session.flush()
-    return call
 
 
 def _ensure_agent(
