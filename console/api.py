@@ -115,9 +115,11 @@ def list_calls(
     training: bool = False,
     escalated: bool = False,
     page: Annotated[int, Query(ge=1)] = 1,
+    driver: Annotated[str | None, Query(max_length=64)] = None,
 ) -> dict[str, Any]:
     """The review queue: critical failures first, then flagged calls, then lowest score;
-    a page past the last answers the last. A search (``q``) is audited."""
+    a page past the last answers the last. A search (``q``) is audited. ``driver``: calls
+    with that driver (rules/drivers.yaml id) among their reasons."""
     filters = QueueFilters(
         date_from,
         date_to,
@@ -131,6 +133,7 @@ def list_calls(
         training,
         escalated,
         page,
+        driver,
     )
     with context(request) as ctx:
         result = services.queue(ctx, filters)

@@ -122,6 +122,7 @@ def queue_page(request: Request) -> Response:
         training=p.get("training") == "1",
         escalated=p.get("escalated") == "1",
         page=_page(p.get("page")),
+        driver=_blank(p.get("driver")),
     )
     with context(request) as ctx:
         result = services.queue(ctx, filters)
@@ -134,6 +135,7 @@ def queue_page(request: Request) -> Response:
             page=result,
             f=filters,
             options=options,
+            drivers=_driver_choices(request),
             page_link=lambda n: "/queue?" + urlencode({**params, "page": str(n)}),
         )
 
@@ -296,3 +298,9 @@ def audit_page(request: Request) -> Response:
 def users_page(request: Request) -> Response:
     with context(request) as ctx:
         return render(request, "users.html", ctx.who, users=services.users(ctx))
+
+
+def _driver_choices(request: Request) -> list[tuple[str, str]]:
+    """The taxonomy's drivers as the queue's filter offers them: (id, Chinese label)."""
+    taxonomy = request.app.state.driver_taxonomy
+    return [(d.id, f"{d.zh} ({d.en})") for d in taxonomy.drivers]

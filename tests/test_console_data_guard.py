@@ -581,19 +581,27 @@ def test_a_quarter_shows_a_viewer_only_the_months_spent_in_their_team():
     from console.permissions import Principal
     from console.scorecard_views import scorecard_json
     from console.services import Ctx
-    from storage.schema import AgentScorecard
+    from storage.reads.scorecards import PeriodCard
 
     months = {
         "2026-07": {"team_id": "t-loans", "calls": 3, "total": 71.0},
         "2026-08": {"team_id": "t-cards", "calls": 9, "total": 88.0},
         "2026-09": {"team_id": "t-cards", "calls": 8, "total": 90.0},
     }
-    quarter = AgentScorecard(
+    quarter = PeriodCard(
         agent_id=MOVER,
         period="2026Q3",
         kind="quarter",
         team_id="t-cards",
+        calls=20,
+        business=80.0,
+        service=85.0,
+        compliance=90.0,
+        total=85.0,
+        meets_standard=True,
+        rank=None,
         details={"kind": "quarter", "months": months},
+        computed_at=datetime(2026, 10, 1),
     )
 
     def shown(principal: Principal) -> list[str]:

@@ -130,6 +130,7 @@ def test_the_drill_down_lists_a_drivers_calls_in_scope_and_is_audited(app, conso
     sup = client_for(app, "sup").get("/drivers/calls?driver=account_changes")
     assert sup.status_code == 200 and "ev06-phone-change-no-id" not in sup.text
     mine = client_for(app, "sup").get("/drivers/calls?driver=card_loss_freeze")
+    assert '/queue?driver=card_loss_freeze"' in mine.text  # the rest, paged, in the queue
     assert "ev01-cc-loss-ok" in mine.text and "ev02-debit-freeze-verify-after" in mine.text
     assert client_for(app, "qa").get("/drivers/calls?driver=nope").status_code == 404
     store = _session(console_data.store_url)
@@ -141,6 +142,22 @@ def test_the_drill_down_lists_a_drivers_calls_in_scope_and_is_audited(app, conso
     seen = {(e.username, e.target) for e in entries}
     assert ("sup", "driver:card_loss_freeze") in seen
     assert any("ev01-cc-loss-ok" in (e.detail or "") for e in entries if e.username == "sup")
+
+
+def test_the_review_queue_filters_by_driver_in_scope(app, console_data):
+    qa = client_for(app, "qa")
+    ids = {r["id"] for r in qa.get("/api/calls?driver=card_loss_freeze").json()["calls"]}
+    assert {"ev01-cc-loss-ok", "ev02-debit-freeze-verify-after"} <= ids
+    assert "ev06-phone-change-no-id" not in ids
+    both = qa.get("/api/calls?driver=account_changes").json()["calls"]
+    assert "ev06-phone-change-no-id" in {r["id"] for r in both}
+    sup = client_for(app, "sup").get("/api/calls?driver=account_changes").json()["calls"]
+    assert "ev06-phone-change-no-id" not in {r["id"] for r in sup}  # another team's call
+    assert qa.get("/api/calls?driver=nope").json()["calls"] == []
+    page = qa.get("/queue?driver=card_loss_freeze")
+    assert page.status_code == 200 and "ev01-cc-loss-ok" in page.text
+    assert "ev06-phone-change-no-id" not in page.text
+    assert '<option value="card_loss_freeze" selected' in page.text
 
 
 def test_surveys_are_classified_and_the_management_report_comes_out_in_three_formats(

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
+from storage.drivers_schema import CallDriver
 from storage.reads.scope import Scope
 from storage.schema import Agent, Call, CallScorecard, RuleOutcome, Team
 
@@ -56,10 +57,21 @@ class QueueFilters:
     training: bool = False
     escalated: bool = False
     page: int = 1
+    driver: str | None = None  # a driver id of rules/drivers.yaml, main reason or not
 
     def as_params(self) -> dict[str, str]:
         out: dict[str, str] = {}
-        for name in ("date_from", "date_to", "agent", "team", "rule", "outcome", "sentiment", "q"):
+        for name in (
+            "date_from",
+            "date_to",
+            "agent",
+            "team",
+            "rule",
+            "outcome",
+            "sentiment",
+            "q",
+            "driver",
+        ):
             value = getattr(self, name)
             if value not in (None, ""):
                 out[name] = value.isoformat() if isinstance(value, date) else str(value)
@@ -121,6 +133,10 @@ def _queue_where(session: Session, scope: Scope, f: QueueFilters) -> list[Any]:
             where.append(Call.customer_end_sentiment < high)
     if f.q:
         where.append(_search(session, f.q))
+    if f.driver:  # the primary key (call_id, driver_id) answers it per call
+        where.append(
+            exists().where(CallDriver.call_id == Call.id, CallDriver.driver_id == f.driver)
+        )
     if f.flagged:
         where.append(Call.flagged.is_(True))
     if f.training:
