@@ -41,15 +41,27 @@ def _modules(package: str) -> list[Path]:
     return sorted((ROOT / package).rglob("*.py"))
 
 
-def _imports(path: Path) -> set[str]:
-    """Top-level names of everything ``path`` imports, wherever the import statement is."""
+def imported_modules(path: Path) -> set[str]:
+    """Every module ``path`` imports (dotted names), wherever the import statement is: the
+    store's SQL, for one, used to be imported lazily inside the function that ran it."""
     names = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
-            names.update(alias.name.split(".")[0] for alias in node.names)
+            names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names.add(node.module.split(".")[0])
+            names.add(node.module)
     return names
+
+
+def _imports(path: Path) -> set[str]:
+    """Top-level names of everything ``path`` imports, wherever the import statement is."""
+    return {name.split(".")[0] for name in imported_modules(path)}
+
+
+def test_an_import_inside_a_function_counts(tmp_path):
+    sample = tmp_path / "sample.py"
+    sample.write_text("def f():\n    from sqlalchemy.orm import Session\n    return Session\n")
+    assert imported_modules(sample) == {"sqlalchemy.orm"} and _imports(sample) == {"sqlalchemy"}
 
 
 def _graph() -> dict[str, dict[str, list[str]]]:

@@ -5,7 +5,6 @@ rows, never ORM objects that could lazily run more SQL where they are shown."""
 
 from __future__ import annotations
 
-import ast
 import dataclasses
 from datetime import datetime
 from pathlib import Path
@@ -16,6 +15,7 @@ from storage.database import Store
 from storage.live import LiveStore
 from storage.reads import calls, live
 from storage.schema import Agent, Base, Call, CallScorecard, QAReview, RuleOutcome, Team, Turn
+from tests.test_layers import imported_modules
 
 ROOT = Path(__file__).resolve().parents[1]
 ASKING_MODULES = (
@@ -31,19 +31,9 @@ ASKING_MODULES = (
 NOW = datetime(2026, 10, 5, 9, 0)
 
 
-def _imported_modules(path: Path) -> set[str]:
-    names = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Import):
-            names.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names.add(node.module)
-    return names
-
-
 @pytest.mark.parametrize("module", ASKING_MODULES)
 def test_the_console_module_leaves_its_sql_and_tables_to_storage(module):
-    imported = _imported_modules(ROOT / module)
+    imported = imported_modules(ROOT / module)
     leaks = sorted(
         name
         for name in imported
