@@ -200,17 +200,9 @@ def decode(
         container_name = container.format.name or "unknown"
         original_rate = stream.codec_context.sample_rate or stream.rate or 0
 
-    if len(pcm[0]) == 0:
-        raise EmptyAudioError(label, "the recording holds no audio samples")
     if container_name == "wav":
         declared = _wav_declared_duration(source) or declared
-    decoded = len(pcm[0]) / SAMPLE_RATE
-    if declared is not None and decoded + _TRUNCATION_TOLERANCE_S < declared * 0.98:
-        raise CorruptAudioError(
-            label,
-            f"the audio stream ends at {decoded:.1f} s of the {declared:.1f} s it declares"
-            " (truncated or damaged file)",
-        )
+    _require_whole(label, len(pcm[0]) / SAMPLE_RATE, declared)
     return Audio(
         source=label,
         pcm=pcm,
@@ -218,6 +210,19 @@ def decode(
         codec=codec,
         container=container_name,
     )
+
+
+def _require_whole(label: str, decoded: float, declared: float | None) -> None:
+    """Refuses a recording with no samples, or whose stream ends well before the duration
+    its container declares (a truncated upload, a damaged file)."""
+    if decoded == 0:
+        raise EmptyAudioError(label, "the recording holds no audio samples")
+    if declared is not None and decoded + _TRUNCATION_TOLERANCE_S < declared * 0.98:
+        raise CorruptAudioError(
+            label,
+            f"the audio stream ends at {decoded:.1f} s of the {declared:.1f} s it declares"
+            " (truncated or damaged file)",
+        )
 
 
 def _opened_input(source: str | Path | bytes, name: str | None) -> tuple[str, object]:
