@@ -25,7 +25,7 @@ from storage.database import Session
 from storage.reads import calls as call_reads
 from storage.reads import compliance as compliance_reads
 from storage.reads import queue as queue_reads
-from storage.reads.calls import CallDetail, StoredCall
+from storage.reads.calls import CallDetail, ReviewRow, RuleRow, StoredCall
 from storage.reads.compliance import Adherence, ComplianceFilters, FailedCall
 from storage.reads.queue import QueueFilters, QueuePage
 
@@ -166,44 +166,47 @@ def call_json(view: CallView, rule_titles: dict[str, str]) -> dict[str, Any]:
         "metrics": dict(call.metrics or {}),
         "sentiment": dict(call.sentiment or {}),
         "audio": f"/api/calls/{call.id}/audio" if call.redacted_audio_key else None,
-        "rules": [
-            {
-                "rule_id": r.rule_id,
-                "title": rule_titles.get(r.rule_id, r.rule_id),
-                "outcome": r.outcome,
-                "reviewed_outcome": r.reviewed_outcome,
-                "effective_outcome": r.effective_outcome,
-                "confidence": r.confidence,
-                "leaning": r.leaning,
-                "critical": r.critical,
-                "reason": r.reason,
-                "evidence": list(r.evidence or []),
-            }
-            for r in d.rules
-        ],
-        "turns": [
-            {
-                "index": t.index,
-                "speaker": t.speaker,
-                "start": t.start,
-                "end": t.end,
-                "text": "".join(s.text for s in t.segments),
-                "sentiment_label": t.sentiment_label,
-                "sentiment_score": t.sentiment_score,
-            }
-            for t in view.turns
-        ],
-        "reviews": [
-            {
-                "rule_id": r.rule_id,
-                "verdict": r.verdict,
-                "outcome": r.outcome,
-                "reviewer": r.reviewer,
-                "comment": r.comment,
-                "created_at": r.created_at.isoformat(),
-            }
-            for r in d.reviews
-        ],
+        "rules": [_rule_json(r, rule_titles) for r in d.rules],
+        "turns": [_turn_json(t) for t in view.turns],
+        "reviews": [_review_json(r) for r in d.reviews],
+    }
+
+
+def _rule_json(r: RuleRow, rule_titles: dict[str, str]) -> dict[str, Any]:
+    return {
+        "rule_id": r.rule_id,
+        "title": rule_titles.get(r.rule_id, r.rule_id),
+        "outcome": r.outcome,
+        "reviewed_outcome": r.reviewed_outcome,
+        "effective_outcome": r.effective_outcome,
+        "confidence": r.confidence,
+        "leaning": r.leaning,
+        "critical": r.critical,
+        "reason": r.reason,
+        "evidence": list(r.evidence or []),
+    }
+
+
+def _turn_json(t: TurnView) -> dict[str, Any]:
+    return {
+        "index": t.index,
+        "speaker": t.speaker,
+        "start": t.start,
+        "end": t.end,
+        "text": "".join(s.text for s in t.segments),
+        "sentiment_label": t.sentiment_label,
+        "sentiment_score": t.sentiment_score,
+    }
+
+
+def _review_json(r: ReviewRow) -> dict[str, Any]:
+    return {
+        "rule_id": r.rule_id,
+        "verdict": r.verdict,
+        "outcome": r.outcome,
+        "reviewer": r.reviewer,
+        "comment": r.comment,
+        "created_at": r.created_at.isoformat(),
     }
 
 
