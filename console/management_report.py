@@ -19,7 +19,7 @@ from typing import Any
 from console.permissions import BadRequest
 from rules.drivers import Taxonomy
 from storage.database import Session
-from storage.reads.report import report_figures
+from storage.reads.report import ReportFigures, report_figures
 
 FONT_CANDIDATES = (
     "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
@@ -68,68 +68,86 @@ def _quarter(year: int, quarter: int) -> tuple[str, ...]:
 def report_rows(session: Session, taxonomy: Taxonomy, period: Period) -> list[list[Any]]:
     """The report as rows of ``HEADER``: a summary, drivers, complaint categories, risks."""
     figures = report_figures(session, period.months, period.previous)
+    labels = {d.id: d for d in taxonomy.drivers}
+    return [
+        *_summary_rows(figures, period),
+        *_driver_rows(figures, labels),
+        *_complaint_rows(figures, taxonomy),
+        *_rising_rows(figures, labels, period),
+    ]
+
+
+def _label(labels: dict[str, Any], driver: str) -> str:
+    d = labels.get(driver)
+    return f"{d.zh} / {d.en}" if d else driver
+
+
+def _summary_rows(figures: ReportFigures, period: Period) -> list[list[Any]]:
     summary = figures.summary
     calls, answered = summary.calls, summary.surveys
-    rows: list[list[Any]] = [
+    satisfied = round(summary.satisfied / answered, 4) if answered else None
+    return [
         ["summary", "period", period.label, calls, None, None, None, None, None, None],
         [
             "summary",
             "satisfaction",
             f"{answered} surveys",
-            None,
-            None,
-            None,
-            None,
-            round(summary.satisfied / answered, 4) if answered else None,
+            *(None, None, None, None),
+            satisfied,
             _round(summary.mean_score, 2),
             None,
         ],
     ]
-    labels = {d.id: d for d in taxonomy.drivers}
-    for s in sorted(figures.drivers.values(), key=lambda s: (-s.calls, s.driver)):
-        if not s.calls:
-            continue
-        d = labels.get(s.driver)
-        rows.append(
-            [
-                "driver",
-                s.driver,
-                f"{d.zh} / {d.en}" if d else s.driver,
-                s.calls,
-                round(s.calls / calls, 4) if calls else None,
-                s.complaints,
-                _round(s.complaint_share),
-                _round(s.satisfaction),
-                _round(s.mean_score, 2),
-                None,
-            ]
-        )
+
+
+def _driver_rows(figures: ReportFigures, labels: dict[str, Any]) -> list[list[Any]]:
+    calls = figures.summary.calls
+    return [
+        [
+            "driver",
+            s.driver,
+            _label(labels, s.driver),
+            s.calls,
+            round(s.calls / calls, 4) if calls else None,
+            s.complaints,
+            _round(s.complaint_share),
+            _round(s.satisfaction),
+            _round(s.mean_score, 2),
+            None,
+        ]
+        for s in sorted(figures.drivers.values(), key=lambda s: (-s.calls, s.driver))
+        if s.calls
+    ]
+
+
+def _complaint_rows(figures: ReportFigures, taxonomy: Taxonomy) -> list[list[Any]]:
     categories = {c.id: c for c in taxonomy.complaints.categories}
+    rows = []
     for category, severities in sorted(figures.complaints.items()):
         c = categories.get(category)
         total = sum(severities.values())
         label = f"{c.zh} / {c.en}" if c else category
         detail = ", ".join(f"{k} {severities.get(k, 0)}" for k in ("high", "medium", "low"))
         rows.append(["complaint", category, f"{label} ({detail})", None, None, total] + [None] * 4)
-    for driver, before, after, growth, share in rising(
-        figures.volume, figures.complaints_by_month, list(period.previous), list(period.months)
-    ):
-        d = labels.get(driver)
-        rows.append(
-            [
-                "rising risk",
-                driver,
-                f"{d.zh} / {d.en}" if d else driver,
-                after,
-                None,
-                None,
-                share,
-                None,
-                None,
-                f"calls {before} -> {after} ({growth:+.0%}); complaint share {share:+.0%}",
-            ]
-        )
     return rows
+
+
+def _rising_rows(figures: ReportFigures, labels: dict[str, Any], period: Period) -> list[list[Any]]:
+    return [
+        [
+            "rising risk",
+            driver,
+            _label(labels, driver),
+            after,
+            *(None, None),
+            share,
+            *(None, None),
+            f"calls {before} -> {after} ({growth:+.0%}); complaint share {share:+.0%}",
+        ]
+        for driver, before, after, growth, share in rising(
+            figures.volume, figures.complaints_by_month, list(period.previous), list(period.months)
+        )
+    ]
 
 
 def rising(
