@@ -224,24 +224,10 @@ class DriverClassifier:
         telling = [telling_all[i] for i in opening]
         texts = [texts_all[i] for i in opening]
         vectors = vectors_all[: len(opening)]
-        n_classes = len(self.taxonomy.drivers) + 1
-        sims = vectors @ ex.vectors.T  # (utterances, examples)
-        best = np.full((len(telling), n_classes), -1.0, dtype=np.float32)
-        best_example = np.zeros((len(telling), n_classes), dtype=np.int64)
-        for c in range(n_classes):
-            columns = np.flatnonzero(ex.owner == c)
-            if columns.size:
-                block = sims[:, columns]
-                best[:, c] = block.max(axis=1)
-                best_example[:, c] = columns[block.argmax(axis=1)]
+        best, best_example = _closest_examples(vectors, ex, len(self.taxonomy.drivers) + 1)
+        keyword_said = _keywords_said(texts, ex, best.shape)
         boosted = best.copy()
-        keyword_said = np.zeros_like(best, dtype=bool)
-        for row, text in enumerate(texts):
-            lowered, heard = text.lower(), sound(text)
-            for c, words in enumerate(ex.keywords):
-                if any(w in lowered for w in words) or any(p in heard for p in ex.sounds[c]):
-                    boosted[row, c] += cfg.keyword_bonus
-                    keyword_said[row, c] = True
+        boosted[keyword_said] += cfg.keyword_bonus
         shares = _softmax(boosted / cfg.temperature)
         weights = self._weights(telling)
         totals = (shares[:, :-1] * weights[:, None]).sum(axis=0)
@@ -386,3 +372,28 @@ def load_classifier(taxonomy_path: str | None = None) -> DriverClassifier:
     from rules.drivers import load_taxonomy
 
     return DriverClassifier(load_taxonomy(taxonomy_path))
+
+
+def _closest_examples(vectors: np.ndarray, ex: _Examples, n: int) -> tuple[np.ndarray, ...]:
+    """Per utterance and class: the best similarity to one of its examples, and which."""
+    sims = vectors @ ex.vectors.T  # (utterances, examples)
+    best = np.full((len(vectors), n), -1.0, dtype=np.float32)
+    best_example = np.zeros((len(vectors), n), dtype=np.int64)
+    for c in range(n):
+        columns = np.flatnonzero(ex.owner == c)
+        if columns.size:
+            block = sims[:, columns]
+            best[:, c] = block.max(axis=1)
+            best_example[:, c] = columns[block.argmax(axis=1)]
+    return best, best_example
+
+
+def _keywords_said(texts: Sequence[str], ex: _Examples, shape: tuple[int, ...]) -> np.ndarray:
+    """Per utterance and class: a keyword said, as written or by sound (for ASR errors)."""
+    said = np.zeros(shape, dtype=bool)
+    for row, text in enumerate(texts):
+        lowered, heard = text.lower(), sound(text)
+        for c, words in enumerate(ex.keywords):
+            if any(w in lowered for w in words) or any(p in heard for p in ex.sounds[c]):
+                said[row, c] = True
+    return said
