@@ -124,7 +124,6 @@ def create_app(
     ``sign_in``: the throttle, session timeouts and parallel password checks.
     ``max_body_bytes``: larger request bodies get 413.
     """
-    from console import api, drivers_views, live_views, pages
     from rules.pack_loading import default_pack_path, load_pack
     from rules.policy import load_policy
 
@@ -154,6 +153,15 @@ def create_app(
         https=secure_cookies,
         max_body_bytes=max_body_bytes,
     )
+    _install_routes(app)
+    return app
+
+
+def _install_routes(app: FastAPI) -> None:
+    """The error pages, static files, the API and the pages, Live and Drivers, and the
+    three plain endpoints (health, favicon, the signed-in OpenAPI description)."""
+    from console import api, drivers_views, live_views, pages
+
     app.add_exception_handler(ConsoleError, _error_handler)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(api.router)
@@ -173,5 +181,3 @@ def create_app(
     def openapi(request: Request) -> JSONResponse:
         with context(request):
             return JSONResponse(app.openapi())
-
-    return app
