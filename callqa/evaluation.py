@@ -24,6 +24,7 @@ from core.errors import ConfigError
 from core.transcript import Transcript
 
 if TYPE_CHECKING:
+    from core.analysis import CallAnalysis
     from core.call_metadata import CallMetadata
     from core.config import Settings
     from pipeline.one_call import CallProcessor
@@ -83,15 +84,7 @@ def evaluate_folder(
         transcript = transcripts(call_id)
         metadata = _label_metadata(folder, call_id, label)
         redacted, analysis = processor.analyse(transcript, metadata)
-        got = {r.id: r.outcome for r in analysis.rules}
-        for rule_id, expected in label["outcomes"].items():
-            outcome = got.get(rule_id, "missing")
-            pairs.setdefault(rule_id, []).append((expected, outcome))
-            if outcome != expected:
-                reason = next((r.reason for r in analysis.rules if r.id == rule_id), "")
-                mistakes.append(
-                    f"{call_id} {rule_id}: expected {expected}, got {outcome} ({reason})"
-                )
+        _compare_outcomes(call_id, label["outcomes"], analysis, pairs, mistakes)
         if source == "text":
             _score_redaction(call_id, label.get("redaction") or {}, redacted, redaction, mistakes)
         predicted = _sentiment_label(analysis.sentiment.customer_end)
@@ -104,17 +97,37 @@ def evaluate_folder(
         "source": source,
         "rules": {rule_id: _rule_scores(p) for rule_id, p in pairs.items()},
         "overall": _rule_scores(every),
-        "redaction": {
-            "must_redact": redaction["must_redact"],
-            "removed": redaction["removed"],
-            "recall": redaction["removed"] / redaction["must_redact"]
-            if redaction["must_redact"]
-            else 1.0,
-            "must_keep": redaction["must_keep"],
-            "kept": redaction["kept"],
-        },
+        "redaction": _redaction_scores(redaction),
         "sentiment": {"n": len(labels["calls"]), "agree": agree, "predicted": dict(sentiment)},
         "mistakes": mistakes,
+    }
+
+
+def _compare_outcomes(
+    call_id: str,
+    expected_outcomes: dict[str, str],
+    analysis: CallAnalysis,
+    pairs: dict[str, list[tuple[str, str]]],
+    mistakes: list[str],
+) -> None:
+    """Adds each labelled rule's (expected, got) pair, and a line for each disagreement."""
+    got = {r.id: r.outcome for r in analysis.rules}
+    for rule_id, expected in expected_outcomes.items():
+        outcome = got.get(rule_id, "missing")
+        pairs.setdefault(rule_id, []).append((expected, outcome))
+        if outcome != expected:
+            reason = next((r.reason for r in analysis.rules if r.id == rule_id), "")
+            mistakes.append(f"{call_id} {rule_id}: expected {expected}, got {outcome} ({reason})")
+
+
+def _redaction_scores(redaction: Counter[str]) -> dict[str, Any]:
+    must = redaction["must_redact"]
+    return {
+        "must_redact": must,
+        "removed": redaction["removed"],
+        "recall": redaction["removed"] / must if must else 1.0,
+        "must_keep": redaction["must_keep"],
+        "kept": redaction["kept"],
     }
 
 
