@@ -7,13 +7,17 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 from rich.console import Console
 
 from core.errors import CallqaError
+
+if TYPE_CHECKING:
+    from core.analysis import Redaction
 
 
 def _fail(console: Console, message: str) -> typer.Exit:
@@ -51,18 +55,11 @@ def redact_audio_command(
     """Write a copy of a recording with customer secrets (card numbers, IDs, phone numbers,
     security codes, one-time codes) bleeped or silenced."""
     from core.transcript import Transcript
-    from pipeline.audio import WRITABLE_SUFFIXES, decode, write_audio
+    from pipeline.audio import decode, write_audio
     from pipeline.redact import audio_spans, redact_audio, redact_transcript
 
     err = Console(stderr=True)
-    if mode not in ("beep", "silence"):
-        raise _fail(err, f"--mode {mode!r}: expected 'beep' or 'silence'")
-    if out.suffix.lower() not in WRITABLE_SUFFIXES:
-        raise _fail(
-            err, f"{out}: cannot write {out.suffix!r}; use one of {sorted(WRITABLE_SUFFIXES)}"
-        )
-    if pad < 0:
-        raise _fail(err, f"--pad {pad}: expected 0 or more seconds")
+    _check_options(err, mode, out, pad)
     try:
         if transcript is not None:
             call = Transcript.read(transcript)
@@ -83,7 +80,26 @@ def redact_audio_command(
     write_audio(out, cleaned.samples, cleaned.sample_rate)
     if transcript_out is not None:
         redacted.write(transcript_out)
+    _report(redactions, out, transcript_out, as_json)
 
+
+def _check_options(err: Console, mode: str, out: Path, pad: float) -> None:
+    from pipeline.audio import WRITABLE_SUFFIXES
+
+    if mode not in ("beep", "silence"):
+        raise _fail(err, f"--mode {mode!r}: expected 'beep' or 'silence'")
+    if out.suffix.lower() not in WRITABLE_SUFFIXES:
+        raise _fail(
+            err, f"{out}: cannot write {out.suffix!r}; use one of {sorted(WRITABLE_SUFFIXES)}"
+        )
+    if pad < 0:
+        raise _fail(err, f"--pad {pad}: expected 0 or more seconds")
+
+
+def _report(
+    redactions: Sequence[Redaction], out: Path, transcript_out: Path | None, as_json: bool
+) -> None:
+    """What was redacted: JSON (``--json``) or one line for people."""
     if as_json:
         report = {
             "output": str(out),
