@@ -213,8 +213,7 @@ def decode(
 
 
 def _require_whole(label: str, decoded: float, declared: float | None) -> None:
-    """Refuses a recording with no samples, or whose stream ends well before the duration
-    its container declares (a truncated upload, a damaged file)."""
+    """Refuses no samples, or a stream ending well before its declared length (truncated)."""
     if decoded == 0:
         raise EmptyAudioError(label, "the recording holds no audio samples")
     if declared is not None and decoded + _TRUNCATION_TOLERANCE_S < declared * 0.98:
