@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from storage.reads.queue import WORST_FIRST
 from storage.schema import Call, CallScorecard, RuleOutcome
 
 
@@ -24,10 +25,9 @@ class CallOverview:
 
 
 def worst_first(session: Session) -> list[CallOverview]:
-    """Every call, critical failures first, then flagged, then by score."""
-    calls = session.scalars(
-        select(Call).order_by(Call.severity.desc(), Call.flagged.desc(), Call.score)
-    ).all()
+    """Every call in the review queue's order (critical failures first, then flagged,
+    then the lowest scores)."""
+    calls = session.scalars(select(Call).order_by(*WORST_FIRST)).all()
     failed: dict[str, list[str]] = {}
     for r in session.scalars(select(RuleOutcome).where(RuleOutcome.outcome == "failed")):
         failed.setdefault(r.call_id, []).append(r.rule_id)

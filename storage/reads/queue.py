@@ -22,6 +22,9 @@ PAGE_SIZE = 50
 # here and the page says "1,000+" (20 pages; a narrower filter finds the rest).
 COUNT_CAP = 1_000
 OUTCOMES = ("passed", "failed", "not_applicable", "needs_review")
+# The queue's order (the queue index of migration 0006 follows it): critical failures
+# first, then flagged calls, then the lowest scores; the id keeps pages stable.
+WORST_FIRST = (Call.severity.desc(), Call.flagged.desc(), Call.score.asc(), Call.id.asc())
 # The customer's sentiment at the end of the call, in the sentiment model's bands.
 SENTIMENT_BANDS = {"negative": (None, -0.2), "neutral": (-0.2, 0.2), "positive": (0.2, None)}
 
@@ -164,7 +167,7 @@ def queue(
     ids_query = (
         select(Call.id)
         .where(*where)
-        .order_by(Call.severity.desc(), Call.flagged.desc(), Call.score.asc(), Call.id.asc())
+        .order_by(*WORST_FIRST)
         .offset((page - 1) * page_size)
         .limit(page_size)
     )
