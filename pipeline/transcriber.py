@@ -54,7 +54,7 @@ def _write_error(out_dir: Path | None, path: Path, exc: CallqaError) -> Path | N
         return None
     record = {
         "source": str(path),
-        "reason": exc.reason if isinstance(exc, AudioError) else type(exc).__name__,
+        "reason": exc.reason,  # every CallqaError's stable code, as quarantine records say
         "problem": exc.problem if isinstance(exc, AudioError) else str(exc),
     }
     target = out_dir / f"{path.stem}.error.json"

@@ -148,3 +148,21 @@ def test_demo_the_readme_main_job_and_its_rerun(tmp_path):
     assert again.returncode == 0, again.stderr[-3000:]
     out = " ".join(again.stdout.split())
     assert "0 processed" in out and "24 skipped as already done" in out, out[-2000:]
+
+
+def test_a_bad_sidecar_leaves_its_stable_reason_code(tmp_path):
+    """Not only audio errors: a recording whose .meta.json is wrong gets the same code a
+    quarantine record would give it (``bad_metadata``), and the file and field named."""
+    from core.config import load_settings
+    from pipeline.one_call import CallProcessor
+    from pipeline.transcriber import transcribe_files
+
+    recording = tmp_path / "call.wav"
+    recording.write_bytes(b"RIFF")
+    (tmp_path / "call.meta.json").write_text('{"agent_channel": "both"}', encoding="utf-8")
+    out = tmp_path / "out"
+    [outcome] = transcribe_files([recording], CallProcessor(load_settings(None)), out_dir=out)
+    record = json.loads((out / "call.error.json").read_text())
+    assert record["reason"] == "bad_metadata"
+    assert "call.meta.json" in record["problem"] and "agent_channel" in record["problem"]
+    assert outcome.transcript is None
