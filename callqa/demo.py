@@ -146,6 +146,7 @@ def demo_calls() -> list[DemoCall]:
 def build_recordings(folder: Path, truth: Path, console: Console) -> list[DemoCall]:
     """Synthesises the calls not built yet (speech is cached per utterance); what each
     synthetic speaker said when goes to ``truth``, away from the recordings."""
+    from core.call_metadata import sidecar_beside
     from synth.calls import build_call, write_call
     from synth.scripts import SCRIPTS
 
@@ -167,7 +168,7 @@ def build_recordings(folder: Path, truth: Path, console: Console) -> list[DemoCa
                 )
                 write_call(synthetic, path)
                 path.with_suffix(".json").replace(truth / f"{call.call_id}.json")
-            meta = folder / f"{call.call_id}.meta.json"
+            meta = sidecar_beside(path)
             meta.write_text(json.dumps(call.metadata(), ensure_ascii=False), encoding="utf-8")
             progress.advance(task)
         progress.update(task, description=f"{len(calls)} sample calls ready")

@@ -16,12 +16,14 @@ import json
 import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from pathlib import Path, PurePosixPath
-from typing import Any, Literal
+from pathlib import Path, PurePath, PurePosixPath
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from core.errors import CallqaError
+
+_AnyPath = TypeVar("_AnyPath", bound=PurePath)
 
 SIDECAR_SUFFIX = ".meta.json"
 FILE_NAME = "file name"  # the origin of a call id nobody stated
@@ -142,15 +144,19 @@ def merge_metadata(
 
 
 def sidecar_path(recording: str) -> str:
-    """``2026/03/call-001.wav`` → ``2026/03/call-001.meta.json``."""
-    path = PurePosixPath(recording)
-    return str(path.with_name(path.stem + SIDECAR_SUFFIX))
+    """``2026/03/call-001.wav`` → ``2026/03/call-001.meta.json`` (an object key)."""
+    return str(sidecar_beside(PurePosixPath(recording)))
+
+
+def sidecar_beside(recording: _AnyPath) -> _AnyPath:
+    """The sidecar's path beside a recording: ``call-001.wav`` → ``call-001.meta.json``."""
+    return recording.with_name(recording.stem + SIDECAR_SUFFIX)
 
 
 def metadata_beside(recording: Path, sidecar: Path | None = None) -> CallMetadata:
     """A local recording's (or transcript's) metadata: its stem as the call id, overridden
     by ``sidecar`` or, without one, by ``<stem>.meta.json`` beside it if there is one."""
-    chosen = sidecar or recording.with_name(recording.stem + SIDECAR_SUFFIX)
+    chosen = sidecar or sidecar_beside(recording)
     sources: list[tuple[str, dict[str, Any]]] = []
     if sidecar is not None or chosen.is_file():
         try:
@@ -183,5 +189,6 @@ __all__ = [
     "metadata_beside",
     "parse_sidecar",
     "parse_time",
+    "sidecar_beside",
     "sidecar_path",
 ]

@@ -12,13 +12,13 @@ from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
+from core.call_metadata import SIDECAR_SUFFIX
 from storage.objects import ObjectStore, StorageError, StoredObject
 
 if TYPE_CHECKING:
     from core.config import Settings
 
 AUDIO_SUFFIXES = frozenset({".wav", ".flac", ".mp3", ".ogg", ".opus", ".m4a", ".mp4", ".webm"})
-METADATA_SUFFIX = ".meta.json"
 
 
 def open_location(source: str, settings: Settings) -> tuple[ObjectStore, str]:
@@ -67,7 +67,7 @@ def quarantine_prefix(source_prefix: str, settings: Settings) -> str:
 def is_recording(key: str) -> bool:
     """An audio file by its suffix (any case); call-metadata sidecars are not."""
     name = PurePosixPath(key).name.lower()
-    return not name.endswith(METADATA_SUFFIX) and PurePosixPath(name).suffix in AUDIO_SUFFIXES
+    return not name.endswith(SIDECAR_SUFFIX) and PurePosixPath(name).suffix in AUDIO_SUFFIXES
 
 
 def list_recordings(store: ObjectStore, prefix: str, settings: Settings) -> Iterator[StoredObject]:
@@ -94,7 +94,6 @@ def _as_folder_prefix(prefix: str) -> str:
 
 __all__ = [
     "AUDIO_SUFFIXES",
-    "METADATA_SUFFIX",
     "is_recording",
     "list_recordings",
     "open_location",

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from core.call_metadata import sidecar_beside
 from pipeline.live.events import CallMeta
 from pipeline.live.pcm import safe_call_id
 
@@ -63,7 +64,7 @@ class Recording:
         }
         if self.meta.agent_channel is not None:
             sidecar["agent_channel"] = ("left", "right")[self.meta.agent_channel]
-        meta_path = path.with_name(path.stem + ".meta.json")
+        meta_path = sidecar_beside(path)
         meta_path.write_text(json.dumps(sidecar, ensure_ascii=False, indent=1), encoding="utf-8")
         tmp.replace(path)  # the batch path never picks up half a file
         return path
@@ -92,7 +93,7 @@ def keep_raw(folder: Path, name: str, data: bytes, reason: str) -> Path | None:
         path = folder / f"{stem}-{n}.pcm"
     path.write_bytes(data)
     note = {"call_id": name, "live_close_reason": reason, "format": "unknown (no metadata)"}
-    path.with_name(path.stem + ".meta.json").write_text(
+    sidecar_beside(path).write_text(
         json.dumps(note, ensure_ascii=False, indent=1), encoding="utf-8"
     )
     return path

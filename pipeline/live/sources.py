@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from core.call_metadata import sidecar_beside
 from pipeline.audio import SAMPLE_RATE, decode
 from pipeline.live.engine import LiveEngine
 from pipeline.live.events import ENDED
@@ -111,7 +112,7 @@ def tail(
 
 
 def _sidecar(path: Path) -> dict[str, object]:
-    sidecar = path.with_name(path.stem + ".meta.json")
+    sidecar = sidecar_beside(path)
     if not sidecar.is_file():
         return {}
     try:
