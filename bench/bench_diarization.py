@@ -100,7 +100,8 @@ def annotation(spans: list[tuple[float, float, str]]) -> Any:
 
 def prepare_clips() -> list[Clip]:
     from models.cache import cache_dir
-    from pipeline.audio import decode, write_audio
+    from pipeline.audio import decode
+    from pipeline.audio_writing import write_audio
 
     clips: list[Clip] = []
     folder = cache_dir("bench-diarization")

@@ -55,8 +55,8 @@ def redact_audio_command(
     """Write a copy of a recording with customer secrets (card numbers, IDs, phone numbers,
     security codes, one-time codes) bleeped or silenced."""
     from core.transcript import Transcript
-    from pipeline.audio import decode, write_audio
-    from pipeline.redact import audio_spans, redact_audio, redact_transcript
+    from pipeline.audio import decode
+    from pipeline.redact import Cover, audio_spans, redact_transcript, write_redacted_audio
 
     err = Console(stderr=True)
     _check_options(err, mode, out, pad)
@@ -76,15 +76,15 @@ def redact_audio_command(
     spans = audio_spans(call, redactions)
     if all_channels:
         spans = [(start, end, None) for start, end, _channel in spans]
-    cleaned = redact_audio(audio, spans, mode="beep" if mode == "beep" else "silence", pad_s=pad)
-    write_audio(out, cleaned.samples, cleaned.sample_rate)
+    cover = Cover(mode="beep" if mode == "beep" else "silence", pad_s=pad)
+    write_redacted_audio(out, audio, spans, cover)
     if transcript_out is not None:
         redacted.write(transcript_out)
     _report(redactions, out, transcript_out, as_json)
 
 
 def _check_options(err: Console, mode: str, out: Path, pad: float) -> None:
-    from pipeline.audio import WRITABLE_SUFFIXES
+    from pipeline.audio_writing import WRITABLE_SUFFIXES
 
     if mode not in ("beep", "silence"):
         raise _fail(err, f"--mode {mode!r}: expected 'beep' or 'silence'")

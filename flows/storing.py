@@ -169,14 +169,13 @@ def _write_results(places: Places, item: Analysed) -> dict[str, str | None]:
 
 def redacted_audio(audio: Any, transcript: Transcript, analysis: CallAnalysis) -> bytes:
     """The recording with every redacted span beeped out, as Ogg/Opus: what the console
-    plays. The original is never served."""
-    from pipeline.audio import write_audio
-    from pipeline.redact import audio_spans, redact_audio
+    plays. The original is never served. Written block by block, so a 4-hour call adds a
+    few MB of float32 to its decoded int16, not a float32 copy of the whole call."""
+    from pipeline.redact import audio_spans, write_redacted_audio
 
     spans = audio_spans(transcript, analysis.redactions)
-    cleaned = redact_audio(audio, spans) if spans else audio
     with tempfile.TemporaryDirectory(prefix="callqa-redacted-") as folder:
-        path = write_audio(Path(folder) / "redacted.ogg", cleaned.samples, cleaned.sample_rate)
+        path = write_redacted_audio(Path(folder) / "redacted.ogg", audio, spans)
         return path.read_bytes()
 
 

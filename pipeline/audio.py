@@ -16,7 +16,6 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -99,6 +98,15 @@ class Audio:
         if self._float is not None:
             return self._float[index]
         return np.multiply(self._pcm[index], PCM_SCALE, dtype=np.float32)  # type: ignore[index]
+
+    def block(self, start: int, stop: int) -> np.ndarray:
+        """Samples ``start:stop`` of every channel as float32, shape (channels, n): a new
+        array the caller may change, so a long call is worked on one stretch at a time."""
+        if self._float is not None:
+            return np.array(self._float[:, start:stop], dtype=np.float32, copy=True)
+        return np.stack(
+            [np.multiply(ch[start:stop], PCM_SCALE, dtype=np.float32) for ch in self._pcm]  # type: ignore[union-attr]
+        )
 
     def recognition_input(self, index: int) -> np.ndarray:
         """A channel as recognition takes it (``pipeline.transcribe`` reads int16 or float):
@@ -345,56 +353,3 @@ class _ChannelBuffers:
             used = buffer[: self.filled]
             out.append(used.copy() if self.filled < 0.9 * len(buffer) else used)
         return out
-
-
-# Container and codec per file suffix, for writing recordings (redacted copies, samples).
-_WRITERS: dict[str, tuple[str, str]] = {
-    ".wav": ("wav", "pcm_s16le"),
-    ".flac": ("flac", "flac"),
-    ".mp3": ("mp3", "libmp3lame"),
-    ".ogg": ("ogg", "libopus"),
-    ".opus": ("ogg", "libopus"),
-    ".m4a": ("mp4", "aac"),
-}
-WRITABLE_SUFFIXES = frozenset(_WRITERS)
-"""The suffixes ``write_audio`` can encode: check an output name before long work."""
-
-
-def write_audio(path: str | Path, samples: np.ndarray, sample_rate: int = SAMPLE_RATE) -> Path:
-    """Encode ``samples`` ((channels, n) or (n,), float32 in [-1, 1]) by the file's suffix."""
-    import av
-
-    path = Path(path)
-    try:
-        container_format, codec = _WRITERS[path.suffix.lower()]
-    except KeyError:
-        raise ValueError(
-            f"{path}: cannot write {path.suffix!r}; use one of {sorted(WRITABLE_SUFFIXES)}"
-        ) from None
-    data = np.atleast_2d(np.clip(samples, -1.0, 1.0)).astype(np.float32)
-    channels = data.shape[0]
-    layout = {1: "mono", 2: "stereo"}.get(channels, f"{channels}c")
-    rate = (
-        48_000
-        if codec == "libopus" and sample_rate not in (8000, 12000, 16000, 24000, 48000)
-        else sample_rate
-    )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with av.open(str(path), mode="w", format=container_format) as out:
-        stream: Any = out.add_stream(codec, rate=rate)
-        stream.layout = layout
-        if codec == "libopus":
-            # Speech at 24 kbit/s a channel, lowest encoder effort: libopus' defaults (maximum
-            # effort, ~100 kbit/s) took 0.25 s a minute of call, this 0.10 s (measured with
-            # bench/bench_flows.py's calls), at half the bytes; "voip" mode was slower still.
-            stream.bit_rate = 24_000 * channels
-            stream.options = {"compression_level": "0"}
-        frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(data), format="fltp", layout=layout)
-        frame.sample_rate = sample_rate
-        frame.pts = 0  # a timed first frame lets the muxer record the encoder delay
-        # PyAV converts the frame to the encoder's sample format, rate and frame size.
-        for packet in stream.encode(frame):
-            out.mux(packet)
-        for packet in stream.encode(None):
-            out.mux(packet)
-    return path

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from core.errors import ConfigError
-from pipeline.audio import write_audio
+from pipeline.audio_writing import write_audio
 from synth.voice import SAMPLE_RATE, speak, voiced_span
 
 if TYPE_CHECKING:

@@ -85,7 +85,7 @@ def build_set(
     scripts: Path, out: Path, only: Sequence[str] = (), progress: bool = True
 ) -> list[str]:
     """Synthesise (or keep) every recording and write the set; returns the call ids."""
-    from pipeline.audio import write_audio
+    from pipeline.audio_writing import write_audio
 
     calls = load_scripts(scripts)
     (out / "recordings").mkdir(parents=True, exist_ok=True)

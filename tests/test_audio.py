@@ -17,7 +17,8 @@ from core.errors import (
     NotAudioError,
     UnsupportedChannelsError,
 )
-from pipeline.audio import SAMPLE_RATE, decode, write_audio
+from pipeline.audio import SAMPLE_RATE, decode
+from pipeline.audio_writing import write_audio
 from tests.conftest import real
 
 FORMATS = [".wav", ".flac", ".mp3", ".ogg", ".m4a"]

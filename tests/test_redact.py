@@ -15,13 +15,17 @@ from stdnum import luhn
 from stdnum.cn import ric
 
 from core.transcript import AudioFacts, Transcript, Turn, Word
-from pipeline.audio import SAMPLE_RATE, Audio, decode, write_audio
+from pipeline.audio import SAMPLE_RATE, Audio, decode
+from pipeline.audio_writing import write_audio
 from pipeline.redact import (
+    Cover,
     RedactOptions,
     audio_spans,
     redact_audio,
     redact_text,
     redact_transcript,
+    redacted_blocks,
+    write_redacted_audio,
 )
 from tests.conftest import ROOT, real
 
@@ -518,6 +522,43 @@ def test_silencing_a_real_recording():
     assert np.array_equal(out.samples[0, :lo], audio.samples[0, :lo])
     assert np.array_equal(out.samples[0, hi:], audio.samples[0, hi:])
     assert out.channels == audio.channels and out.duration == audio.duration
+
+
+def _pcm_audio(seconds: float = 7.0) -> Audio:
+    """Decoded-style audio (int16 buffers), as a call read from storage is held."""
+    rows = _tone_audio(seconds).samples
+    pcm = [np.round(row * 32767).astype(np.int16) for row in rows]
+    return Audio("pcm", original_sample_rate=8000, codec="pcm_s16le", container="wav", pcm=pcm)
+
+
+@pytest.mark.parametrize("mode", ["beep", "silence"])
+def test_block_by_block_gives_exactly_the_samples_of_the_whole_call(mode):
+    audio = _pcm_audio()
+    # spans across block edges (blocks of 1 s below), one on a channel, one touching the end
+    spans = [(0.95, 2.30, 1), (2.99, 3.01), (4.5, 6.99, 0), (1.2, 1.3, None)]
+    whole = redact_audio(audio, spans, mode=mode, pad_s=0.1).samples
+    cover = Cover(mode=mode, pad_s=0.1)
+    blocks = list(redacted_blocks(audio, spans, cover, block_frames=SAMPLE_RATE))
+    assert len(blocks) == 7
+    assert np.array_equal(np.concatenate(blocks, axis=1), whole)
+    assert not np.array_equal(whole, audio.samples)  # something was covered
+
+
+def test_the_redacted_recording_is_written_block_by_block(tmp_path):
+    audio = _pcm_audio(75.0)  # longer than one 30 s block
+    spans = [(29.5, 31.0, 1), (60.2, 61.0, 0)]
+    path = write_redacted_audio(tmp_path / "redacted.wav", audio, spans, Cover(mode="silence"))
+    back = decode(path)
+    expected = redact_audio(audio, spans, mode="silence").samples
+    assert back.channels == 2 and back.frames == audio.frames
+    assert np.abs(back.samples - expected).max() < 2e-4  # int16 rounding only
+    assert _rms(back.samples[1, _sec(29.5) : _sec(31.0)]) == 0.0
+    assert _rms(audio.samples[1, _sec(29.5) : _sec(31.0)]) > 0.2
+
+
+def test_a_cover_with_an_unknown_mode_is_refused():
+    with pytest.raises(ValueError, match="mode 'hum'"):
+        Cover(mode="hum")  # type: ignore[arg-type]
 
 
 # --- the command -------------------------------------------------------------------------

@@ -54,7 +54,14 @@ The package, stage by stage:
   number may not have arrived: long digit runs masked too.
 """
 
-from pipeline.redact.audio import Span, audio_spans, redact_audio
+from pipeline.redact.audio import (
+    Cover,
+    Span,
+    audio_spans,
+    redact_audio,
+    redacted_blocks,
+    write_redacted_audio,
+)
 from pipeline.redact.options import KINDS, PLACEHOLDERS, Kind, RedactOptions, TextSpan
 from pipeline.redact.text import redact_text
 from pipeline.redact.transcript import redact_transcript
@@ -63,6 +70,7 @@ from pipeline.redact.unfinished import mask_digit_runs, redact_unfinished
 __all__ = [
     "KINDS",
     "PLACEHOLDERS",
+    "Cover",
     "Kind",
     "RedactOptions",
     "Span",
@@ -73,4 +81,6 @@ __all__ = [
     "redact_text",
     "redact_transcript",
     "redact_unfinished",
+    "redacted_blocks",
+    "write_redacted_audio",
 ]
