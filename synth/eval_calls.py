@@ -12,9 +12,11 @@ labels, by writers who had not seen the rule pack. This module speaks them (Koko
     OUT/labels.yaml                           expected outcomes, mood, driver
 
     python -m synth.eval_calls tests/data/eval_audio OUT [--only ID ...]
+    python -m synth.eval_calls tests/data/eval_tune OUT --text-only
 
 Speech is cached per sentence, so a second build is quick; a recording whose script did
-not change is kept.
+not change is kept. ``--text-only`` writes the reference transcripts and labels without
+speaking anything (timings estimated from the text), to judge the text side in seconds.
 """
 
 from __future__ import annotations
@@ -45,6 +47,9 @@ MOODS = {"positive", "neutral", "negative"}
 TELEPHONE_RATE = 8000
 _FORMATS = ("wav", "flac", "ogg")
 MONO_EVERY = 7  # every 7th call is a mono mix (diarization decides who is the agent)
+# a text-only set's turn timings: about the pace of the synthetic voices, a pause between
+SECONDS_PER_CHARACTER = 0.24
+PAUSE_S = 0.6
 
 
 def load_scripts(folder: Path) -> dict[str, dict[str, Any]]:
@@ -120,6 +125,46 @@ def build_set(
     return built
 
 
+def build_text_set(scripts: Path, out: Path) -> list[str]:
+    """The set's text side only: a reference transcript per script (each line a turn, its
+    time estimated from its length, the agent on channel 0) and labels.yaml; no audio."""
+    from core.transcript import Transcript
+
+    calls = load_scripts(scripts)
+    (out / "calls").mkdir(parents=True, exist_ok=True)
+    labels: dict[str, Any] = {"answer_limit_s": 10.0, "rules": list(rule_ids()), "calls": {}}
+    for call_id, call in sorted(calls.items()):
+        at, turns = 0.8, []
+        for line in call["lines"]:
+            text, speaker = str(line["t"]), "agent" if line["s"] == "a" else "customer"
+            seconds = max(1.0, SECONDS_PER_CHARACTER * len(text))
+            channel = 0 if speaker == "agent" else 1
+            turns.append(
+                {"speaker": speaker, "start": round(at, 2), "end": round(at + seconds, 2),
+                 "text": text, "channel": channel, "overlap": False,
+                 "speaker_label": f"ch{channel}"}
+            )  # fmt: skip
+            at += seconds + PAUSE_S
+        transcript = {
+            "format_version": "1.0",
+            "call_id": call_id,
+            "audio": {"duration": round(at, 2), "channels": 2, "sample_rate": 16000},
+            "language": "zh",
+            "model": "synth-reference",
+            "roles": {"method": "external", "confidence": 1.0, "agent": "ch0", "detail": "text"},
+            "turns": turns,
+        }
+        Transcript.from_dict(transcript).write(out / "calls" / f"{call_id}.json")
+        metadata = {"ring_time_s": call["ring_time_s"]} if "ring_time_s" in call else {}
+        label = _label(call, metadata, "stereo", 0, "none")
+        label["metadata"] = {**metadata, "driver": call.get("driver")}
+        labels["calls"][call_id] = label
+    (out / "labels.yaml").write_text(
+        yaml.safe_dump(labels, allow_unicode=True, sort_keys=False), encoding="utf-8"
+    )
+    return sorted(calls)
+
+
 def _digest(call: dict[str, Any], *parts: object) -> str:
     text = json.dumps([call["lines"], call.get("ring_time_s"), *parts], ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
@@ -189,8 +234,12 @@ def main(argv: Iterable[str] | None = None) -> None:
     parser.add_argument("scripts", type=Path)
     parser.add_argument("out", type=Path)
     parser.add_argument("--only", nargs="*", default=())
+    parser.add_argument("--text-only", action="store_true", help="transcripts and labels only")
     args = parser.parse_args(list(argv) if argv is not None else None)
-    ids = build_set(args.scripts, args.out, args.only)
+    if args.text_only:
+        ids = build_text_set(args.scripts, args.out)
+    else:
+        ids = build_set(args.scripts, args.out, args.only)
     print(f"{len(ids)} calls in {args.out}")
 
 

@@ -13,7 +13,7 @@ import yaml
 from typer.testing import CliRunner
 
 from callqa.cli import app
-from synth.eval_calls import build_set, layout_of, load_scripts
+from synth.eval_calls import build_set, build_text_set, layout_of, load_scripts
 from tests.conftest import BANK_RULE_IDS as RULES
 
 SCRIPTS = Path(__file__).parent / "data" / "eval_audio"
@@ -115,6 +115,25 @@ def test_eval_judges_a_set_from_its_recordings_and_its_text(tmp_path):
     again = CliRunner().invoke(app, ["eval", str(out), "--from", "audio", "--json"])
     assert again.exit_code == 0
     assert json.loads(again.stdout.strip().splitlines()[-1])["calls"] == 1
+
+
+def test_a_text_only_set_is_built_without_speaking_and_judged(tmp_path):
+    scripts = tmp_path / "scripts"
+    scripts.mkdir()
+    (scripts / "calls_zz.yaml").write_text(TINY, encoding="utf-8")
+    out = tmp_path / "set"
+    assert build_text_set(scripts, out) == ["zz01-tiny-enquiry"]
+    assert not (out / "recordings").exists()
+    transcript = json.loads((out / "calls" / "zz01-tiny-enquiry.json").read_text("utf-8"))
+    speakers = [turn["speaker"] for turn in transcript["turns"]]
+    assert speakers[0] == "agent" and "customer" in speakers
+    starts = [turn["start"] for turn in transcript["turns"]]
+    assert starts == sorted(starts) and len(set(starts)) == len(starts)
+    result = CliRunner().invoke(app, ["eval", str(out), "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report["source"] == "text" and report["calls"] == 1
+    assert report["overall"]["accuracy"] == 1.0
 
 
 def test_eval_names_the_missing_recordings(tmp_path):
