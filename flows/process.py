@@ -245,11 +245,10 @@ def run_batch(
     perhaps loaded), is used instead of opening one."""
     from pipeline.configured import resolve_concurrency
 
-    how = "each deployment worker: one call at a time"
+    how, workers = "each deployment worker: one call at a time", 1
     if not deployment:
         settings, choice = resolve_concurrency(settings, concurrency)
-        how = choice.describe()
-    workers = settings.concurrency if isinstance(settings.concurrency, int) else 1
+        how, workers = choice.describe(), choice.workers
     runner: Any = ThreadPoolTaskRunner(max_workers=workers)
     worker = worker or open_worker(source, settings)
     configured = _bucket_flow(worker, hook or NoHook()).with_options(task_runner=runner)
