@@ -3,7 +3,9 @@ end-to-end time divided by plain faster-whisper's on the same audio, model and s
 measured side by side in one run.
 
     .venv/bin/python bench/bench_transcribe.py            # the standard set of calls
-    .venv/bin/python bench/bench_transcribe.py --hour     # also a 1-hour stereo call (memory)
+    .venv/bin/python bench/bench_transcribe.py --hour     # also a 1-hour stereo call (memory,
+                                                          # through the whole per-call path:
+                                                          # transcribe, analyse, redacted copy)
     .venv/bin/python bench/bench_transcribe.py --hours 1 4 --only-long --long-beam 1
                                                           # 1- and 4-hour calls alone (memory)
 
@@ -135,6 +137,7 @@ def measure(
     baseline: bool,
     beam: int | None = None,
     windows: int | None = None,
+    whole_path: bool = False,
 ) -> dict[str, object]:
     from faster_whisper import decode_audio
 
@@ -161,8 +164,19 @@ def measure(
     def run_callqa() -> tuple[float, dict[str, float], int]:
         clock = StageClock()
         start = time.perf_counter()
-        transcript = transcriber.transcribe_file(path, clock)
-        return time.perf_counter() - start, clock.spans(), len(transcript.turns)
+        if not whole_path:
+            transcript = transcriber.transcribe_file(path, clock)
+            return time.perf_counter() - start, clock.spans(), len(transcript.turns)
+        # what `callqa process` does with one call: decode, transcribe, analyse, and write
+        # the redacted Ogg copy the console plays (flows/work.py), all in this process
+        from core.call_metadata import metadata_beside
+        from flows.storing import redacted_audio
+
+        result = transcriber.process(path, metadata_beside(path), progress=clock)
+        clock("redacted copy", 0.0, None)
+        redacted_audio(result.audio, result.transcript, result.analysis)
+        clock("redacted copy", 1.0, None)
+        return time.perf_counter() - start, clock.spans(), len(result.redacted.turns)
 
     def run_plain() -> float:
         start = time.perf_counter()
@@ -231,6 +245,7 @@ def main() -> None:
     parser.add_argument("--match", help="only the calls whose name contains this")
     parser.add_argument("--beam", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--windows", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--whole-path", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--language", default="zh", help=argparse.SUPPRESS)
@@ -246,6 +261,7 @@ def main() -> None:
                     not args.no_baseline,
                     args.beam,
                     args.windows,
+                    args.whole_path,
                 )
             )
         )
@@ -283,7 +299,8 @@ def main() -> None:
                 str(repeats),
                 "--language",
                 language,
-                *(["--no-baseline"] if hour else []),
+                # a long call is measured for its memory through the whole per-call path
+                *(["--no-baseline", "--whole-path"] if hour else []),
                 *(["--beam", str(args.long_beam)] if hour and args.long_beam else []),
                 *(["--windows", str(args.long_windows)] if hour and args.long_windows else []),
             ],
