@@ -28,8 +28,10 @@ class Hit:
 
     @property
     def where(self) -> str:
-        """'turn 3, 12.4 s', for reasons."""
-        return f"turn {self.turn}, {self.start:.1f} s"
+        """'turn 3, 12.4 s', for reasons; a match read through a wildcard says so."""
+        wildcard = self.match.wildcard
+        note = f", {wildcard.describe()}" if wildcard is not None else ""
+        return f"turn {self.turn}, {self.start:.1f} s{note}"
 
 
 class CallView:
@@ -49,7 +51,8 @@ class CallView:
 
     def index(self, i: int) -> TextIndex:
         if i not in self._index:
-            self._index[i] = TextIndex(self.turns[i].text)
+            words = [(w0, w1, p) for w0, w1, _, _, p in self._words(i)]
+            self._index[i] = TextIndex(self.turns[i].text, words)
         return self._index[i]
 
     def hits(self, matcher: PhraseMatcher, speaker: Speaker, *, fuzzy: bool) -> list[Hit]:
@@ -112,7 +115,7 @@ class CallView:
             end=round(end, 3),
             speaker=turn.speaker,
             text=turn.text[c0:c1],
-            phrase=hit.match.phrase,
+            phrase=_phrase_note(hit.match),
             score=round(hit.match.score, 3),
         )
 
@@ -136,3 +139,11 @@ class CallView:
             return hit.start < window.first_s
         assert window.last_s is not None  # TimeWindow guarantees one of the two
         return hit.end > self.speech_end - window.last_s
+
+
+def _phrase_note(match: Match) -> str:
+    """The phrase that matched; one read through a wildcard says which unsure word stood
+    for which of its characters: '确认 (low-probability word 了 (p 0.53) read as 认)'."""
+    if match.wildcard is None:
+        return match.phrase
+    return f"{match.phrase} ({match.wildcard.describe()})"

@@ -38,7 +38,11 @@ class CompiledPack:
     rules: tuple[CompiledRule, ...]
 
 
-def _matcher(pack: RulePack, phrases: PhraseSet, threshold: float | None) -> PhraseMatcher:
+def _matcher(
+    pack: RulePack, phrases: PhraseSet, threshold: float | None, *, wildcards: bool = False
+) -> PhraseMatcher:
+    """``wildcards``: whether an unsure recognised word may stand for a syllable (required
+    checks only: a guess may rescue what was said, never make an event or a violation)."""
     s = pack.settings
     return PhraseMatcher(
         phrases.phrases,
@@ -50,6 +54,7 @@ def _matcher(pack: RulePack, phrases: PhraseSet, threshold: float | None) -> Phr
         exact=phrases.exact,
         fuzzy_min_syllables=s.fuzzy_min_syllables,
         homophone_min_syllables=s.homophone_min_syllables,
+        wildcard_below=s.wildcard_below if wildcards else 0.0,
     )
 
 
@@ -58,10 +63,10 @@ def _compile(pack: RulePack) -> CompiledPack:
     rules = []
     for rule in pack.rules:
 
-        def compiled(check: Check, rule: Rule = rule) -> CompiledCheck:
+        def compiled(check: Check, rule: Rule = rule, *, required: bool) -> CompiledCheck:
             return CompiledCheck(
                 check=check,
-                matcher=_matcher(pack, check, rule.threshold),
+                matcher=_matcher(pack, check, rule.threshold, wildcards=required),
                 speaker=check.speaker or rule.speaker or "any",
                 window=check.time_window or rule.time_window,
                 first_turns=check.first_turns or rule.first_turns,
@@ -71,8 +76,8 @@ def _compile(pack: RulePack) -> CompiledPack:
         rules.append(
             CompiledRule(
                 rule,
-                tuple(compiled(c) for c in rule.require),
-                tuple(compiled(c) for c in rule.forbid),
+                tuple(compiled(c, required=True) for c in rule.require),
+                tuple(compiled(c, required=False) for c in rule.forbid),
             )
         )
     return CompiledPack(pack, events, tuple(rules))

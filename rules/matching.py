@@ -11,7 +11,12 @@ Mandarin recognisers mostly err by writing a same-sounding character (工号→�
 3. as a near-homophone (zh/ch, n/l, -n/-ng, a dropped 的): rapidfuzz similarity of the
    pinyin strings at or above the threshold, for phrases of at least
    ``fuzzy_min_syllables`` syllables, with at most one syllable in four wrong and every
-   wrong syllable sounding alike (吓死 is not 气死).
+   wrong syllable sounding alike (吓死 is not 气死);
+4. through a wildcard (recognised text only): one syllable whose recognised word has a
+   probability below ``wildcard_below`` may stand for any syllable of the phrase (缺了 for
+   确认, 了 unsure), the rest as the phrase sounds; scored as the share of syllables
+   actually heard, so a short phrase found this way alone asks for review
+   (:mod:`rules.wildcards`).
 
 Regular-expression patterns run on the normalised text with punctuation kept (canonical
 Chinese ，。？！；：), for what a phrase list cannot say ("三个工作日内").
@@ -20,7 +25,8 @@ Offsets always come back in the *original* text, so evidence quotes what was sai
 (:func:`rules.word_segmentation.word_span` widens a match to whole words for that quote).
 Everything a text needs is computed once into a :class:`~rules.text_index.TextIndex`;
 everything a phrase set needs is compiled once into a :class:`PhraseMatcher`; the
-near-homophone tier lives in :mod:`rules.near_homophones`.
+near-homophone tier lives in :mod:`rules.near_homophones`, the wildcard tier in
+:mod:`rules.wildcards`.
 """
 
 from __future__ import annotations
@@ -33,9 +39,26 @@ from typing import Literal
 
 from rules.near_homophones import NearHomophones
 from rules.text_index import TextIndex, normalise, syllable
+from rules.wildcards import Wildcards
 from rules.word_segmentation import common_word, straddles
 
-MatchKind = Literal["exact", "homophone", "fuzzy", "pattern"]
+MatchKind = Literal["exact", "homophone", "fuzzy", "pattern", "wildcard"]
+
+
+@dataclass(frozen=True)
+class Wildcard:
+    """A word the recogniser was unsure of, read as the phrase's character: ``start``/
+    ``end`` index the original text, ``written`` is what it wrote, ``p`` its probability."""
+
+    start: int
+    end: int
+    written: str
+    read_as: str
+    p: float
+
+    def describe(self) -> str:
+        """'low-probability word 了 (p 0.53) read as 认', for reasons and evidence."""
+        return f"low-probability word {self.written} (p {self.p:.2f}) read as {self.read_as}"
 
 
 @dataclass(frozen=True)
@@ -48,6 +71,7 @@ class Match:
     phrase: str
     score: float
     kind: MatchKind
+    wildcard: Wildcard | None = None
 
 
 class PhraseMatcher:
@@ -66,6 +90,7 @@ class PhraseMatcher:
         exact: bool = False,
         fuzzy_min_syllables: int = 4,
         homophone_min_syllables: int = 2,
+        wildcard_below: float = 0.0,
     ) -> None:
         self.threshold = threshold
         by_squashed: dict[str, str] = {}
@@ -77,11 +102,13 @@ class PhraseMatcher:
         self._exact = _alternation(by_squashed)
         by_py: dict[str, str] = {}
         near = NearHomophones(threshold)
+        wildcards = Wildcards(wildcard_below, fuzzy_min_syllables)
         if not exact:
             for squashed, phrase in by_squashed.items():
                 syllables = [syllable(c) for c in squashed]
                 if len(syllables) >= homophone_min_syllables:
                     by_py.setdefault(" " + " ".join(syllables) + " ", phrase)
+                    wildcards.add(phrase, squashed, syllables)
                 if threshold < 1 and len(syllables) >= fuzzy_min_syllables:
                     near.add(phrase, syllables)
         self._homophone = (
@@ -91,6 +118,7 @@ class PhraseMatcher:
         )
         self._by_py = {p.strip(): phrase for p, phrase in by_py.items()}
         self._near = near
+        self._wildcards = wildcards
         self._patterns = [(p, re.compile(p)) for p in patterns]
         self._exclude = re.compile("|".join(f"(?:{p})" for p in exclude)) if exclude else None
         self._clause = exclude_scope == "clause"
@@ -115,11 +143,9 @@ class PhraseMatcher:
                 o0, o1, n0 = index.span_from_squashed(k0, k1)
                 phrase = self._by_py[key]
                 said = index.original[o0:o1]
-                if index.squashed[k0:k1] != normalise(phrase) and (
-                    common_word(said) or (k1 - k0 == 2 and straddles(index.original, o0, o1))
+                if index.squashed[k0:k1] != normalise(phrase) and _other_words(
+                    index, o0, o1, k1 - k0
                 ):
-                    # a real word that sounds the same (之前 is not 致歉), or the end of one
-                    # word and the start of the next (单笔|最高 is not 闭嘴)
                     continue
                 found.append((Match(o0, o1, said, phrase, 1.0, "homophone"), n0))
         for source, regex in self._patterns:
@@ -133,6 +159,8 @@ class PhraseMatcher:
                 o0, o1, n0 = index.span_from_squashed(k0, k1)
                 kind: MatchKind = "exact" if index.squashed[k0:k1] == normalise(phrase) else "fuzzy"
                 found.append((Match(o0, o1, index.original[o0:o1], phrase, score, kind), n0))
+        if fuzzy and self._wildcards and index.syllable_p is not None:
+            found += self._wildcard_matches(index)
         if self._exclude is not None:
             found = [
                 (m, n)
@@ -144,6 +172,30 @@ class PhraseMatcher:
                 (m, n) for m, n in found if not self._exclude_sentence.search(index.sentence(n))
             ]
         return _non_overlapping(m for m, _ in found)
+
+    def _wildcard_matches(self, index: TextIndex) -> list[tuple[Match, int]]:
+        """Matches that read one unsure syllable as the phrase's (see :mod:`rules.wildcards`),
+        scored as the share of the phrase's syllables actually heard."""
+        out = []
+        for span in self._wildcards.spans(index):
+            n = span.end - span.start
+            o0, o1, n0 = index.span_from_squashed(span.start, span.end)
+            if _other_words(index, o0, o1, n):
+                continue
+            w0, w1, _ = index.span_from_squashed(span.unsure, span.unsure + 1)
+            wildcard = Wildcard(w0, w1, index.original[w0:w1], span.read_as, span.p)
+            said = index.original[o0:o1]
+            match = Match(o0, o1, said, span.phrase, (n - 1) / n, "wildcard", wildcard)
+            out.append((match, n0))
+        return out
+
+
+def _other_words(index: TextIndex, o0: int, o1: int, syllables: int) -> bool:
+    """Whether what was written at ``o0:o1`` is other words that merely sound like a
+    phrase: a frequent word (之前 is not 致歉, 确实 is not 确认), or, for two syllables,
+    the end of one word and the start of the next (单笔|最高 is not 闭嘴)."""
+    said = index.original[o0:o1]
+    return common_word(said) or (syllables == 2 and straddles(index.original, o0, o1))
 
 
 def _longest(keys: Iterable[str]) -> list[str]:

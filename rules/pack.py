@@ -55,6 +55,13 @@ class Settings(_Model):
     homophone_min_syllables: int = Field(
         default=2, ge=1, description="single characters match only as written"
     )
+    wildcard_below: float = Field(
+        default=0.6,
+        ge=0,
+        lt=1,
+        description="a required check may read one syllable whose recognised word is less"
+        " probable than this as any syllable of a phrase (0: never)",
+    )
     answer_limit_s: float = Field(default=10, gt=0, description="policy 5.1: answer within")
     max_hotwords: int = Field(default=30, ge=1, le=200)
     review_below: float = Field(

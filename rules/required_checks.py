@@ -46,7 +46,9 @@ def find_required(cr: CompiledRule, events: EventOrder, *, fuzzy: bool) -> Requi
             last = cc.last_turns is not None or (
                 cc.window is not None and cc.window.last_s is not None
             )
-            outcome.found.append((cc, valid[-1] if last else valid[0]))
+            # A hit read through an unsure word only where nothing surer was found.
+            sure = [h for h in valid if h.match.wildcard is None] or valid
+            outcome.found.append((cc, sure[-1] if last else sure[0]))
             continue
         anchors = events.anchors(check, chosen)
         missing_ref = next(

@@ -4,7 +4,10 @@ from every derived form back to the original characters.
 Normalised text is Simplified (OpenCC), NFKC and lower case, with punctuation in its
 Chinese form (，。？！；：); squashed text also drops punctuation, spaces and hesitation
 sounds (嗯, 呃); the pinyin is one toneless syllable (pypinyin) per squashed character.
-Everything a text needs is computed once into a :class:`TextIndex`.
+Everything a text needs is computed once into a :class:`TextIndex`. A recognised text
+also carries how sure the recogniser was of the word under each syllable
+(``syllable_p``): phrase matching may read an unsure syllable as any (see
+:mod:`rules.wildcards`).
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import bisect
 import itertools
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from core.textnorm import to_simplified
 
@@ -66,6 +69,7 @@ class TextIndex:
     """A text prepared for matching, with maps from every derived form back to it."""
 
     __slots__ = (
+        "_clause_starts",
         "_py_starts",
         "norm",
         "norm_to_orig",
@@ -73,11 +77,16 @@ class TextIndex:
         "py",
         "sq_to_norm",
         "squashed",
+        "syllable_p",
         "syllable_set",
         "syllables",
     )
 
-    def __init__(self, text: str) -> None:
+    def __init__(
+        self, text: str, word_probabilities: Sequence[tuple[int, int, float]] = ()
+    ) -> None:
+        """``word_probabilities``: (first char, end char, probability) of each recognised
+        word of ``text``, in order; none for a written text."""
         self.original = text
         parts = list(map(_char_norm, text))
         if all(len(p) == 1 for p in parts):  # the usual case: one character in, one out
@@ -110,10 +119,41 @@ class TextIndex:
         self._py_starts = list(
             itertools.accumulate((len(syl) + 1 for syl in self.syllables[:-1]), initial=1)
         )
+        self.syllable_p = self._syllable_probabilities(word_probabilities)
+        self._clause_starts: list[int] | None = None
+
+    def _syllable_probabilities(
+        self, words: Sequence[tuple[int, int, float]]
+    ) -> tuple[float | None, ...] | None:
+        """The probability of the recognised word under each syllable (None where no word
+        lines up with it); None for a text without word probabilities."""
+        if not words:
+            return None
+        starts = [w0 for w0, _, _ in words]
+        out: list[float | None] = []
+        for k in range(len(self.syllables)):
+            o = self.norm_to_orig[self.sq_to_norm[k]]
+            j = bisect.bisect_right(starts, o) - 1
+            out.append(words[j][2] if j >= 0 and o < words[j][1] else None)
+        return tuple(out)
 
     def syllable_at(self, py_offset: int) -> int:
         """The syllable containing a character offset of ``py``."""
         return max(0, bisect.bisect_right(self._py_starts, py_offset) - 1)
+
+    def clause_span(self, k: int) -> tuple[int, int]:
+        """The squashed characters (start, end) of the comma clause holding character ``k``."""
+        if self._clause_starts is None:
+            ends = [m.start() for m in _CLAUSE_END.finditer(self.norm)]
+            at = self.sq_to_norm
+            self._clause_starts = [0] + [
+                i
+                for i in range(1, len(at))
+                if bisect.bisect_left(ends, at[i - 1]) != bisect.bisect_left(ends, at[i])
+            ]
+        starts = self._clause_starts
+        j = bisect.bisect_right(starts, k) - 1
+        return starts[j], starts[j + 1] if j + 1 < len(starts) else len(self.squashed)
 
     def span_from_squashed(self, start: int, end: int) -> tuple[int, int, int]:
         """(orig_start, orig_end, norm_start) of squashed characters ``start:end``."""
