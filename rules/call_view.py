@@ -4,6 +4,7 @@ Every derived form is computed once per call."""
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 from core.analysis import Evidence
@@ -13,6 +14,19 @@ from rules.matching import Match, PhraseMatcher
 from rules.pack import Speaker
 from rules.text_index import TextIndex
 from rules.word_segmentation import word_span
+
+# A pause this long between two recognised words ends a clause, punctuated or not: the
+# recogniser often writes a whole turn as one run (好的赎回已经提交成功扣掉五百…明天到您
+# 卡上), and a clause-scoped exclusion (明天: a promise) must not reach across it. On the ua
+# recordings the pauses between a written transcript's clauses are 0.3-0.7 s; within a
+# phrase the words run on (gaps under 0.1 s), but for numbers in digits (明天下5.|5点).
+CLAUSE_PAUSE_S = 0.3
+
+
+def _in_number(text: str, at: int) -> bool:
+    """Whether character ``at`` belongs to a number written in digits: a pause inside
+    one (明天下5.|5点) is the recogniser splitting a number, not a clause."""
+    return 0 <= at < len(text) and (text[at].isdigit() or text[at] == ".")
 
 
 @dataclass(frozen=True)
@@ -51,8 +65,16 @@ class CallView:
 
     def index(self, i: int) -> TextIndex:
         if i not in self._index:
-            words = [(w0, w1, p) for w0, w1, _, _, p in self._words(i)]
-            self._index[i] = TextIndex(self.turns[i].text, words)
+            spans = self._words(i)
+            words = [(w0, w1, p) for w0, w1, _, _, p in spans]
+            text = self.turns[i].text
+            pauses = [
+                nxt[0]
+                for word, nxt in itertools.pairwise(spans)
+                if nxt[2] - word[3] >= CLAUSE_PAUSE_S
+                and not (_in_number(text, word[1] - 1) or _in_number(text, nxt[0]))
+            ]
+            self._index[i] = TextIndex(self.turns[i].text, words, pauses)
         return self._index[i]
 
     def hits(self, matcher: PhraseMatcher, speaker: Speaker, *, fuzzy: bool) -> list[Hit]:

@@ -39,10 +39,17 @@ class CompiledPack:
 
 
 def _matcher(
-    pack: RulePack, phrases: PhraseSet, threshold: float | None, *, wildcards: bool = False
+    pack: RulePack,
+    phrases: PhraseSet,
+    threshold: float | None,
+    *,
+    wildcards: bool = False,
+    by_sound: bool = True,
 ) -> PhraseMatcher:
     """``wildcards``: whether an unsure recognised word may stand for a syllable (required
-    checks only: a guess may rescue what was said, never make an event or a violation)."""
+    checks only: a guess may rescue what was said, never make an event or a violation);
+    ``by_sound``: whether patterns match homophones on recognised text (not for forbidden
+    wording: a same-sounding word must not make a violation)."""
     s = pack.settings
     return PhraseMatcher(
         phrases.phrases,
@@ -55,6 +62,7 @@ def _matcher(
         fuzzy_min_syllables=s.fuzzy_min_syllables,
         homophone_min_syllables=s.homophone_min_syllables,
         wildcard_below=s.wildcard_below if wildcards else 0.0,
+        patterns_by_sound=by_sound,
     )
 
 
@@ -66,7 +74,9 @@ def _compile(pack: RulePack) -> CompiledPack:
         def compiled(check: Check, rule: Rule = rule, *, required: bool) -> CompiledCheck:
             return CompiledCheck(
                 check=check,
-                matcher=_matcher(pack, check, rule.threshold, wildcards=required),
+                matcher=_matcher(
+                    pack, check, rule.threshold, wildcards=required, by_sound=required
+                ),
                 speaker=check.speaker or rule.speaker or "any",
                 window=check.time_window or rule.time_window,
                 first_turns=check.first_turns or rule.first_turns,

@@ -19,7 +19,9 @@ Mandarin recognisers mostly err by writing a same-sounding character (工号→�
    (:mod:`rules.wildcards`).
 
 Regular-expression patterns run on the normalised text with punctuation kept (canonical
-Chinese ，。？！；：), for what a phrase list cannot say ("三个工作日内").
+Chinese ，。？！；：), for what a phrase list cannot say ("三个工作日内"); on recognised
+text also by sound, on the text respelt where it sounds like a word they name (充制 as
+重置; see :mod:`rules.sound_patterns`), except where a guess must not make a violation.
 
 Offsets always come back in the *original* text, so evidence quotes what was said
 (:func:`rules.word_segmentation.word_span` widens a match to whole words for that quote).
@@ -38,6 +40,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from rules.near_homophones import NearHomophones
+from rules.sound_patterns import SoundWords
 from rules.text_index import TextIndex, normalise, syllable
 from rules.wildcards import Wildcards
 from rules.word_segmentation import common_word, straddles
@@ -91,6 +94,7 @@ class PhraseMatcher:
         fuzzy_min_syllables: int = 4,
         homophone_min_syllables: int = 2,
         wildcard_below: float = 0.0,
+        patterns_by_sound: bool = True,
     ) -> None:
         self.threshold = threshold
         by_squashed: dict[str, str] = {}
@@ -120,6 +124,7 @@ class PhraseMatcher:
         self._near = near
         self._wildcards = wildcards
         self._patterns = [(p, re.compile(p)) for p in patterns]
+        self._sound = SoundWords(patterns) if patterns_by_sound and not exact else None
         self._exclude = re.compile("|".join(f"(?:{p})" for p in exclude)) if exclude else None
         self._clause = exclude_scope == "clause"
         self._exclude_sentence = (
@@ -154,6 +159,14 @@ class PhraseMatcher:
                 found.append(
                     (Match(o0, o1, index.original[o0:o1], source, 1.0, "pattern"), m.start())
                 )
+        # recognised text: the patterns again, on it respelt as their words sound
+        heard = self._sound.respell(index) if self._sound and index.syllable_p else None
+        if heard is not None:
+            for source, regex in self._patterns:
+                for m in regex.finditer(heard):
+                    o0, o1 = index.span_from_norm(m.start(), m.end())
+                    said = index.original[o0:o1]
+                    found.append((Match(o0, o1, said, source, 1.0, "homophone"), m.start()))
         if fuzzy and self._near and len(index.syllables) >= 2:
             for phrase, k0, k1, score in self._near.spans(index):
                 o0, o1, n0 = index.span_from_squashed(k0, k1)

@@ -83,12 +83,20 @@ class TextIndex:
     )
 
     def __init__(
-        self, text: str, word_probabilities: Sequence[tuple[int, int, float]] = ()
+        self,
+        text: str,
+        word_probabilities: Sequence[tuple[int, int, float]] = (),
+        pauses: Sequence[int] = (),
     ) -> None:
         """``word_probabilities``: (first char, end char, probability) of each recognised
-        word of ``text``, in order; none for a written text."""
+        word of ``text``, in order; none for a written text. ``pauses``: characters of a
+        recognised text before which the speaker paused where the recogniser wrote no
+        punctuation; the normalised text reads a comma there (a run-on turn's clauses)."""
         self.original = text
         parts = list(map(_char_norm, text))
+        for o in pauses:  # where no punctuation stands on either side already
+            if 0 < o < len(parts) and not _CLAUSE_END.search(parts[o - 1][-1:] + parts[o][:1]):
+                parts[o] = "，" + parts[o]
         if all(len(p) == 1 for p in parts):  # the usual case: one character in, one out
             norm = parts
             norm_to_orig = list(range(len(text)))
