@@ -1,10 +1,12 @@
-"""Driver accuracy per split (dev = tests/data/eval, ua, ub = held out), complaint
-detection, the time per call, and the clustering of unmatched calls, printed. Tuned on
-dev + ua only. Each call is classified by the current classifier and by the legacy one
-(every utterance embedded whole), alternately, so that their times are a ratio measured
-side by side on the same (shared) machine.
+"""Driver accuracy per split (dev = tests/data/eval, ua, uc = tests/data/eval_tune, and
+ub = held out, only with ``--held-out``), complaint detection, the time per call, and the
+clustering of unmatched calls, printed. Tuned on dev + ua + uc only. Each call is classified
+by the current classifier, by the one that always embeds the whole opening ("opening": the
+classifier before the quick first look) and by the legacy one (every utterance embedded
+whole), the order rotating from call to call, so that their times are ratios measured side
+by side on the same (shared) machine.
 
-    .venv/bin/python bench/bench_drivers.py [--audio /work/eval-audio] [--verbose]
+    .venv/bin/python bench/bench_drivers.py [--audio /work/eval-audio] [--verbose] [--held-out]
 
 ``--audio FOLDER``: the same ua/ub calls from their recordings (FOLDER/asr/*/ transcripts
 written by ``callqa eval``), labels from the repository's scripts."""
@@ -16,6 +18,7 @@ import statistics
 import sys
 import time
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -36,7 +39,8 @@ def _timed(classifiers: dict, calls: dict) -> tuple[dict, dict[str, list[float]]
     seconds: dict[str, list[float]] = {name: [] for name in classifiers}
     names = list(classifiers)
     for n, (call_id, call) in enumerate(calls.items()):
-        for name in names if n % 2 == 0 else names[::-1]:
+        shift = n % len(names)
+        for name in names[shift:] + names[:shift]:
             started = time.perf_counter()
             results[name][call_id] = classifiers[name].classify(_utterances(call))
             seconds[name].append(time.perf_counter() - started)
@@ -98,8 +102,6 @@ DISTANCE = 0.035
 def _clusters(classifier, calls: dict[str, dict], left_out: tuple[str, ...]) -> None:
     """Leave drivers out of the taxonomy, classify, and cluster what no driver fits: the
     suggestions should rediscover the drivers left out (printed with their members' labels)."""
-    from dataclasses import replace
-
     from pipeline.driver_clusters import suggest_drivers
     from pipeline.drivers import DriverClassifier
 
@@ -127,6 +129,11 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--audio", type=Path)
     parser.add_argument("--verbose", action="store_true")
+    parser.add_argument(
+        "--held-out",
+        action="store_true",
+        help="also the held-out ub (aggregates only): once, at the end of a piece of work",
+    )
     parser.add_argument("--skip-accuracy", action="store_true")
     parser.add_argument(
         "--clusters",
@@ -152,13 +159,18 @@ def main() -> None:
         f"{time.perf_counter() - started:.2f} s (what a new process no longer pays)"
     )
     legacy = DriverClassifier(taxonomy, classifier.encoder, legacy_settings())
-    classifiers = {"now": classifier, "legacy": legacy}
-    splits = {"dev": dev_calls(), "ua": script_calls("ua"), "ub (held out)": script_calls("ub")}
+    opening = replace(classifier.settings, quick_customer=None)
+    whole_opening = DriverClassifier(taxonomy, classifier.encoder, opening)
+    classifiers = {"now": classifier, "opening": whole_opening, "legacy": legacy}
+    splits = {"dev": dev_calls(), "ua": script_calls("ua"), "uc": script_calls("uc")}
+    if args.held_out:
+        splits["ub (held out)"] = script_calls("ub")
     if args.audio:
-        labels = {**splits["ua"], **splits["ub (held out)"]}
-        audio = _audio_calls(args.audio, labels)
+        audio = _audio_calls(args.audio, splits["ua"])
         splits["ua audio"] = {k: v for k, v in audio.items() if k.startswith("ua")}
-        splits["ub audio (held out)"] = {k: v for k, v in audio.items() if k.startswith("ub")}
+        if args.held_out:
+            audio = _audio_calls(args.audio, script_calls("ub"))
+            splits["ub audio (held out)"] = {k: v for k, v in audio.items() if k.startswith("ub")}
     for split, calls in splits.items():
         if args.skip_accuracy:
             break
@@ -166,16 +178,18 @@ def main() -> None:
         rows = {name: _score(results[name], calls, args.verbose, split) for name in classifiers}
         for name, row in rows.items():
             print(
-                f"{split:20s} {name:6s} calls {row['calls']:3d}  driver accuracy "
+                f"{split:20s} {name:7s} calls {row['calls']:3d}  driver accuracy "
                 f"{row['accuracy']:.3f}  label among drivers {row['in_drivers']:.3f}  "
                 f"complaint detection {row['complaint_acc']:.3f}  "
                 f"(median {statistics.median(seconds[name]):.3f} s a call)"
             )
-        ratios = [a / b for a, b in zip(seconds["now"], seconds["legacy"], strict=True)]
-        print(
-            f"{split:20s} time a call, now / legacy: median {statistics.median(ratios):.2f}, "
-            f"total {sum(seconds['now']) / sum(seconds['legacy']):.2f}"
-        )
+        for other in ("opening", "legacy"):
+            ratios = [a / b for a, b in zip(seconds["now"], seconds[other], strict=True)]
+            print(
+                f"{split:20s} time a call, now / {other}: median "
+                f"{statistics.median(ratios):.2f}, "
+                f"total {sum(seconds['now']) / sum(seconds[other]):.2f}"
+            )
     if args.clusters:
         _clusters(classifier, {**splits["dev"], **splits["ua"]}, tuple(args.clusters.split(",")))
 

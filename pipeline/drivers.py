@@ -2,7 +2,8 @@
 example utterances by sentence similarity (multilingual-e5-small) plus its keywords, and
 the call's drivers are what its telling utterances point at, best first, with evidence.
 
-How a call adds up (tuned on the development calls and calls_ua, never on calls_ub):
+How a call adds up (tuned on the development calls, calls_ua and calls_uc, never on
+calls_ub):
 
 * every utterance of the opening (the first ten telling utterances of each side, where the
   reason is stated; ``DriverSettings.opening_*``) is compared with every example; per
@@ -12,10 +13,21 @@ How a call adds up (tuned on the development calls and calls_ua, never on calls_
   "嗯，好的" or "尾号六六八二" lends its weight to no driver;
 * the per-utterance similarities become a distribution over drivers + background (a
   softmax: e5's cosines are bunched between 0.8 and 0.95, what matters is which is first);
+  a driver's keyword said in the first turns of a side (as written, or by its sound for
+  recognition errors) adds a vote of its own, because recognised speech embeds far from
+  every example;
 * an utterance weighs more when the customer says it (agents repeat the reason less
   reliably) and when it comes early (the reason is stated in the first turns);
-* no driver is given when the best evidence is not close to any example: the call is
+* a driver the customer names that ``outranks`` the leader in the taxonomy goes first (a
+  fraud before the freeze it led to, a closure before the fee that prompted it);
+* no driver is given when no utterance is close enough to its examples: the call is
   ``unmatched`` and its telling utterances are kept for clustering (``drivers_suggest``).
+
+A short call's cost is its opening, so the classifier first embeds only the customer's
+first two telling utterances and the agent's first (plus complaint sentences); when that
+gives one driver whose keyword the customer said, with a third of the weight, and the
+customer's opening names no other driver's keyword, that is the answer. Otherwise the whole
+opening is embedded (what was already embedded is not embedded again).
 
 Complaints: a customer utterance with a complaint keyword (anywhere in the call), or one
 of the opening close to the complaint examples, makes the call a complaint; its category
@@ -35,11 +47,20 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.drivers import CallDrivers, ComplaintFinding, DriverEvidence, DriverHit, Severity
+from core.drivers import CallDrivers, DriverEvidence, DriverHit
 from core.textnorm import to_simplified
 from core.transcript import Transcript
 from models.embeddings import MODEL_NAME, SentenceEncoder
-from pipeline.driver_text import Utterance, clean, cut, side, sound
+from pipeline.driver_complaints import find_complaint
+from pipeline.driver_examples import DriverExamples, embed_examples
+from pipeline.driver_scores import (
+    cause_first,
+    closest_examples,
+    keywords_said,
+    per_side_index,
+    softmax,
+)
+from pipeline.driver_text import Utterance, clean, cut, side
 from rules.drivers import Taxonomy
 
 
@@ -47,6 +68,8 @@ from rules.drivers import Taxonomy
 class DriverSettings:
     temperature: float = 0.012  # softmax over the closest-example cosines
     keyword_bonus: float = 0.03  # added to a driver's cosine when one of its keywords is said
+    keyword_vote: float = 0.3  # and to its share of the utterance's weight
+    keyword_vote_turns: int = 4  # in the first turns of each side
     agent_weight: float = 0.5
     position_decay: float = 0.12  # weight 1 / (1 + decay * k) for the k-th telling utterance
     min_chars: int = 3  # shorter utterances (嗯, 喂, 好的) tell nothing
@@ -54,8 +77,10 @@ class DriverSettings:
     # 0.89-0.98 (recognised text lower), banking topics the taxonomy lacks at 0.87-0.91
     # (dev + ua, bench_drivers); a keyword (or its sound) lets lower evidence count
     min_similarity: float = 0.905
-    min_similarity_keyword: float = 0.88  # when the evidence also says one of its keywords
-    min_share: float = 0.15  # nor a primary driver with less of the call's weight
+    # when the evidence also says one of its keywords (recognised speech: 理财 heard as 里才
+    # embeds at 0.86-0.88; dev, ua, uc and ua audio)
+    min_similarity_keyword: float = 0.86
+    min_share: float = 0.12  # nor a primary driver with less of the call's weight
     secondary_share: float = 0.25  # a second driver needs this share of the call's weight
     complaint_similarity: float = 0.95  # e5 barely separates complaints: keywords decide
     max_drivers: int = 3
@@ -68,26 +93,21 @@ class DriverSettings:
     opening_customer: int | None = 10
     opening_agent: int | None = 10
     max_chars: int | None = 60
+    # A short call costs its opening, most of it: first only the first quick_customer
+    # customer and quick_agent agent utterances (and the complaint sentences) are embedded;
+    # when the customer said a keyword of the driver they point at, and it holds sure_share
+    # of their weight, that is the answer, otherwise the whole opening is (None: always)
+    quick_customer: int | None = 2
+    quick_agent: int = 1
+    sure_share: float = 0.35
 
 
 def legacy_settings() -> DriverSettings:
     """Every utterance embedded whole: the classifier before the opening was bounded, kept
     for bench/bench_drivers.py's side-by-side."""
-    return DriverSettings(opening_customer=None, opening_agent=None, max_chars=None)
-
-
-@dataclass(frozen=True)
-class _Examples:
-    """The taxonomy as the classifier compares with it: example vectors and keywords."""
-
-    texts: tuple[str, ...]
-    owner: np.ndarray  # driver index per example; len(drivers) = background
-    vectors: np.ndarray
-    keywords: tuple[tuple[str, ...], ...]
-    sounds: tuple[tuple[str, ...], ...]
-    complaint_vectors: np.ndarray
-    category_owner: tuple[int, ...]
-    category_vectors: np.ndarray
+    return DriverSettings(
+        opening_customer=None, opening_agent=None, max_chars=None, quick_customer=None
+    )
 
 
 class DriverClassifier:
@@ -104,7 +124,7 @@ class DriverClassifier:
         self.taxonomy = taxonomy
         self.settings = settings or DriverSettings()
         self._encoder = encoder
-        self._examples: _Examples | None = None
+        self._examples: DriverExamples | None = None
         self._loading = threading.Lock()
 
     @property
@@ -124,42 +144,11 @@ class DriverClassifier:
             self._encoder = load_encoder()
         return self._encoder
 
-    def _ready(self) -> _Examples:
+    def _ready(self) -> DriverExamples:
         with self._loading:  # two threads classifying at once embed the examples once
             if self._examples is None:
-                self._examples = self._embed_examples()
+                self._examples = embed_examples(self.taxonomy, self.encoder)
             return self._examples
-
-    def _embed_examples(self) -> _Examples:
-        taxonomy, encoder = self.taxonomy, self.encoder
-        texts: list[str] = []
-        owner: list[int] = []
-        for index, driver in enumerate(taxonomy.drivers):
-            texts += driver.examples
-            owner += [index] * len(driver.examples)
-        texts += taxonomy.background
-        owner += [len(taxonomy.drivers)] * len(taxonomy.background)
-        complaints = taxonomy.complaints
-        categories = [(i, e) for i, c in enumerate(complaints.categories) for e in c.examples]
-        every = [clean(e) for e in [*texts, *complaints.examples, *(e for _, e in categories)]]
-        vectors = encoder.encode_kept(every)  # one encode call for all three lists
-        n, m = len(texts), len(complaints.examples)
-        keywords = tuple(
-            tuple(to_simplified(k).lower() for k in d.keywords) for d in taxonomy.drivers
-        )
-        return _Examples(
-            texts=tuple(texts),
-            owner=np.asarray(owner),
-            vectors=vectors[:n],
-            keywords=keywords,
-            # the keywords as toneless pinyin: recognition writes 还款 as 环宽, 理财 as 里才
-            sounds=tuple(
-                tuple(p for k in words if len(p := sound(k)) > len(" a a ")) for words in keywords
-            ),
-            complaint_vectors=vectors[n : n + m],
-            category_owner=tuple(i for i, _ in categories),
-            category_vectors=vectors[n + m :],
-        )
 
     def classify_transcript(self, transcript: Transcript) -> CallDrivers:
         return self.classify(
@@ -176,8 +165,7 @@ class DriverClassifier:
     def embedded(self, utterances: Sequence[Utterance]) -> list[Utterance]:
         """The utterances ``classify`` puts through the model, in call order."""
         telling = self._telling(utterances)
-        opening, late = self._selection(telling, [clean(u.text) for u in telling])
-        return [telling[i] for i in sorted(opening + late)]
+        return [telling[i] for i in self._classified(telling)[1]]
 
     def _telling(self, utterances: Sequence[Utterance]) -> list[Utterance]:
         floor = self.settings.min_chars
@@ -199,49 +187,126 @@ class DriverClassifier:
                 opening.append(i)
             seen[said_by] += 1
         chosen = set(opening)
-        keywords = self._complaint_keywords
         late = [
-            i
-            for i, u in enumerate(telling)
-            if i not in chosen and side(u) == "customer" and any(k in texts[i] for k in keywords)
+            i for i, u in enumerate(telling) if i not in chosen and self._complains(u, texts[i])
         ]
         return opening, late[: cfg.opening_customer]  # enough for category and severity
+
+    def _complains(self, u: Utterance, text: str) -> bool:
+        """A customer utterance with a complaint keyword."""
+        return side(u) == "customer" and any(k in text for k in self._complaint_keywords)
 
     @functools.cached_property
     def _complaint_keywords(self) -> tuple[str, ...]:
         return tuple(to_simplified(k) for k in self.taxonomy.complaints.keywords)
 
     def classify(self, utterances: Sequence[Utterance]) -> CallDrivers:
+        return self._classified(self._telling(utterances))[0]
+
+    def _classified(self, telling_all: Sequence[Utterance]) -> tuple[CallDrivers, list[int]]:
+        """The call's drivers, and which of its telling utterances were embedded."""
         cfg = self.settings
-        telling_all = self._telling(utterances)
         if not telling_all:
-            return CallDrivers(taxonomy=self.taxonomy.label)
+            return CallDrivers(taxonomy=self.taxonomy.label), []
         ex = self._ready()
         texts_all = [clean(u.text) for u in telling_all]
         opening, late = self._selection(telling_all, texts_all)
-        rows = opening + late
-        vectors_all = self.encoder.encode([cut(texts_all[i], cfg.max_chars) for i in rows])
-        telling = [telling_all[i] for i in opening]
-        texts = [texts_all[i] for i in opening]
-        vectors = vectors_all[: len(opening)]
-        best, best_example = _closest_examples(vectors, ex, len(self.taxonomy.drivers) + 1)
-        keyword_said = _keywords_said(texts, ex, best.shape)
+        vectors: dict[int, np.ndarray] = {}
+
+        def embed(rows: list[int]) -> None:  # one encode call; nothing embedded twice
+            missing = [i for i in rows if i not in vectors]
+            if missing:
+                encoded = self.encoder.encode([cut(texts_all[i], cfg.max_chars) for i in missing])
+                vectors.update(zip(missing, encoded, strict=True))
+
+        if cfg.quick_customer is not None:
+            quick = self._quick(telling_all, opening)
+            # the opening's complaint sentences too, for the complaint and its category
+            said = [
+                i
+                for i in opening
+                if i not in quick and self._complains(telling_all[i], texts_all[i])
+            ]
+            embed(quick + said + late)
+            result, sure = self._decide(ex, telling_all, texts_all, quick, said + late, vectors)
+            named = self._keyword_drivers([telling_all[i] for i in opening], texts_all, opening)
+            if sure and len(result.drivers) == 1 and named <= {result.drivers[0].driver}:
+                return result, sorted(vectors)
+        embed(opening + late)
+        return self._decide(ex, telling_all, texts_all, opening, late, vectors)[0], sorted(vectors)
+
+    def _keyword_drivers(
+        self, telling: Sequence[Utterance], texts_all: Sequence[str], rows: Sequence[int]
+    ) -> set[str]:
+        """The drivers whose keywords the customer says in these utterances (no model)."""
+        ex = self._ready()
+        customer = [i for i, u in zip(rows, telling, strict=True) if side(u) == "customer"]
+        n = len(self.taxonomy.drivers) + 1
+        # as written: two syllables by sound are found inside other words (寄卡 in 借记卡)
+        said = keywords_said([texts_all[i] for i in customer], ex, (len(customer), n), False)
+        return {self.taxonomy.drivers[c].id for c in np.flatnonzero(said[:, :-1].any(axis=0))}
+
+    def _quick(self, telling: Sequence[Utterance], opening: Sequence[int]) -> list[int]:
+        """The first few utterances of each side: where the reason is said first."""
+        cfg = self.settings
+        limits = {"customer": cfg.quick_customer or 0, "agent": cfg.quick_agent}
+        seen = {"customer": 0, "agent": 0}
+        quick = []
+        for i in opening:
+            said_by = side(telling[i])
+            if seen[said_by] < limits[said_by]:
+                quick.append(i)
+            seen[said_by] += 1
+        return quick
+
+    def _decide(
+        self,
+        ex: DriverExamples,
+        telling_all: Sequence[Utterance],
+        texts_all: Sequence[str],
+        chosen: Sequence[int],
+        late: Sequence[int],
+        vectors: Mapping[int, np.ndarray],
+    ) -> tuple[CallDrivers, bool]:
+        """The call's drivers judged on the ``chosen`` utterances (indices into
+        ``telling_all``, embedded in ``vectors``), its complaint on those and ``late``; and
+        whether the primary driver is sure: the customer said one of its keywords and it
+        holds ``sure_share`` of the weight, so more utterances would not change it."""
+        cfg = self.settings
+        telling = [telling_all[i] for i in chosen]
+        texts = [texts_all[i] for i in chosen]
+        matrix = np.stack([vectors[i] for i in chosen])
+        best, best_example = closest_examples(matrix, ex, len(self.taxonomy.drivers) + 1)
+        keyword_said = keywords_said(texts, ex, best.shape)
         boosted = best.copy()
         boosted[keyword_said] += cfg.keyword_bonus
-        shares = _softmax(boosted / cfg.temperature)
+        shares = softmax(boosted / cfg.temperature)
         weights = self._weights(telling)
-        totals = (shares[:, :-1] * weights[:, None]).sum(axis=0)
-        order = [int(c) for c in np.argsort(-totals)]
+        # a keyword said also votes on its own: recognised speech embeds far from every
+        # example (理财 heard as 里才), where the cosines alone barely move
+        # in the first turns of each side, where the reason is said (later, agents offer
+        # other products and customers ask side questions)
+        early = per_side_index(telling) < cfg.keyword_vote_turns
+        votes = (keyword_said[:, :-1] & early[:, None]) * cfg.keyword_vote + shares[:, :-1]
+        totals = (votes * weights[:, None]).sum(axis=0)
         mass = float(totals.sum()) or 1.0
+        customer = np.array([side(u) == "customer" for u in telling])
+        ranked = [int(c) for c in np.argsort(-totals)]
+        named = (keyword_said[:, :-1] & customer[:, None]).any(axis=0)
+        order = cause_first(ranked, ex.outranks, named)
+        promoted = order[0] if order[0] != ranked[0] else None  # it needs no share
         hits: list[DriverHit] = []
         for c in order[: cfg.max_drivers]:
             share = float(totals[c]) / mass
-            if share < (cfg.secondary_share if hits else cfg.min_share):
+            if share < (cfg.secondary_share if hits else cfg.min_share) and c != promoted:
                 break
-            contributions = shares[:, c] * weights
+            # the evidence: the utterance giving the driver most weight among those close
+            # enough to its examples (a garbled one may weigh most and still be too far);
+            # a driver with none gives way to the next, then judged as the primary
+            floors = np.where(keyword_said[:, c], cfg.min_similarity_keyword, cfg.min_similarity)
+            contributions = np.where(best[:, c] >= floors, votes[:, c] * weights, -1.0)
             row = int(contributions.argmax())
-            floor = cfg.min_similarity_keyword if keyword_said[row, c] else cfg.min_similarity
-            if best[row, c] < floor:
+            if contributions[row] < 0:
                 continue
             hits.append(
                 DriverHit(
@@ -253,8 +318,16 @@ class DriverClassifier:
                 )
             )
         said = " ".join(to_simplified(u.text) for u in telling_all if side(u) == "customer")
-        complaint = self._complaint(
-            ex, [telling_all[i] for i in rows], [texts_all[i] for i in rows], vectors_all, said
+        rows = [*chosen, *late]
+        complaint = find_complaint(
+            ex,
+            self.taxonomy.complaints,
+            self._complaint_keywords,
+            self.settings.complaint_similarity,
+            [telling_all[i] for i in rows],
+            [texts_all[i] for i in rows],
+            np.stack([vectors[i] for i in rows]),
+            said,
         )
         unmatched: tuple[str, ...] = ()
         if not hits:
@@ -263,27 +336,31 @@ class DriverClassifier:
                 key=lambda i: -float(1.0 - shares[i, -1]) * float(weights[i]),
             )
             unmatched = tuple(telling[i].text for i in ranked[:3])
-        return CallDrivers(
+        primary = order[0] if hits else -1
+        sure = (
+            bool(hits)
+            and hits[0].score >= cfg.sure_share
+            and any(
+                keyword_said[i, primary] and side(u) == "customer" for i, u in enumerate(telling)
+            )
+        )
+        drivers = CallDrivers(
             taxonomy=self.taxonomy.label,
             drivers=tuple(hits),
             complaint=complaint,
             unmatched=unmatched,
         )
+        return drivers, sure
 
     def _weights(self, telling: Sequence[Utterance]) -> np.ndarray:
         cfg = self.settings
-        weights = np.zeros(len(telling), dtype=np.float32)
-        seen = {"customer": 0, "agent": 0}
-        for i, u in enumerate(telling):
-            said_by = side(u)
-            k = seen[said_by]
-            seen[said_by] += 1
-            weights[i] = (cfg.agent_weight if said_by == "agent" else 1.0) / (
-                1.0 + cfg.position_decay * k
-            )
-        return weights
+        agent = np.array([side(u) == "agent" for u in telling])
+        spoken = np.where(agent, cfg.agent_weight, 1.0)
+        return (spoken / (1.0 + cfg.position_decay * per_side_index(telling))).astype(np.float32)
 
-    def _evidence(self, ex: _Examples, u: Utterance, score: float, example: int) -> DriverEvidence:
+    def _evidence(
+        self, ex: DriverExamples, u: Utterance, score: float, example: int
+    ) -> DriverEvidence:
         return DriverEvidence(
             turn=u.turn,
             start=u.start,
@@ -293,77 +370,6 @@ class DriverClassifier:
             example=ex.texts[int(example)],
         )
 
-    def _complaint(
-        self,
-        ex: _Examples,
-        telling: Sequence[Utterance],
-        texts: Sequence[str],
-        vectors: np.ndarray,
-        said: str,
-    ) -> ComplaintFinding | None:
-        """``telling``: what was embedded (``vectors``); ``said``: all the customer said."""
-        cfg = self.settings
-        rules = self.taxonomy.complaints
-        customer = [i for i, u in enumerate(telling) if side(u) == "customer"]
-        if not customer:
-            return None
-        sims = vectors[customer] @ ex.complaint_vectors.T
-        closeness = sims.max(axis=1)
-        keyworded = [any(k in texts[i] for k in self._complaint_keywords) for i in customer]
-        flagged = [
-            j
-            for j in range(len(customer))
-            if keyworded[j] or closeness[j] >= cfg.complaint_similarity
-        ]
-        if not flagged:
-            return None
-        rows = [customer[j] for j in flagged]
-        category_sims = vectors[rows] @ ex.category_vectors.T
-        per_category = np.full(len(rules.categories), -1.0)
-        for col, category in enumerate(ex.category_owner):
-            per_category[category] = max(per_category[category], float(category_sims[:, col].max()))
-        category = int(per_category.argmax())
-        strongest = max(flagged, key=lambda j: float(closeness[j]) + (0.1 if keyworded[j] else 0))
-        severity, cues = _severity(said, rules.severity_cues, len(flagged))
-        row = customer[strongest]
-        return ComplaintFinding(
-            category=rules.categories[category].id,
-            severity=severity,
-            score=round(
-                min(1.0, float(closeness[strongest]) + (0.05 if keyworded[strongest] else 0)), 4
-            ),
-            cues=cues,
-            evidence=(
-                DriverEvidence(
-                    turn=telling[row].turn,
-                    start=telling[row].start,
-                    speaker="customer",
-                    text=telling[row].text,
-                    score=round(float(closeness[strongest]), 4),
-                ),
-            ),
-        )
-
-
-def _severity(
-    said: str, cues: Mapping[Severity, tuple[str, ...]], complaint_turns: int
-) -> tuple[Severity, tuple[str, ...]]:
-    """High when a high cue is said (regulator, media, lawyer, police); medium when a
-    medium cue is said or the customer complains in three turns or more; low otherwise."""
-    high = tuple(c for c in cues.get("high", ()) if to_simplified(c) in said)
-    if high:
-        return "high", high
-    medium = tuple(c for c in cues.get("medium", ()) if to_simplified(c) in said)
-    if medium or complaint_turns >= 3:
-        return "medium", medium
-    return "low", ()
-
-
-def _softmax(x: np.ndarray) -> np.ndarray:
-    z = x - x.max(axis=1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=1, keepdims=True)
-
 
 @functools.lru_cache(maxsize=4)
 def load_classifier(taxonomy_path: str | None = None) -> DriverClassifier:
@@ -372,28 +378,3 @@ def load_classifier(taxonomy_path: str | None = None) -> DriverClassifier:
     from rules.drivers import load_taxonomy
 
     return DriverClassifier(load_taxonomy(taxonomy_path))
-
-
-def _closest_examples(vectors: np.ndarray, ex: _Examples, n: int) -> tuple[np.ndarray, ...]:
-    """Per utterance and class: the best similarity to one of its examples, and which."""
-    sims = vectors @ ex.vectors.T  # (utterances, examples)
-    best = np.full((len(vectors), n), -1.0, dtype=np.float32)
-    best_example = np.zeros((len(vectors), n), dtype=np.int64)
-    for c in range(n):
-        columns = np.flatnonzero(ex.owner == c)
-        if columns.size:
-            block = sims[:, columns]
-            best[:, c] = block.max(axis=1)
-            best_example[:, c] = columns[block.argmax(axis=1)]
-    return best, best_example
-
-
-def _keywords_said(texts: Sequence[str], ex: _Examples, shape: tuple[int, ...]) -> np.ndarray:
-    """Per utterance and class: a keyword said, as written or by sound (for ASR errors)."""
-    said = np.zeros(shape, dtype=bool)
-    for row, text in enumerate(texts):
-        lowered, heard = text.lower(), sound(text)
-        for c, words in enumerate(ex.keywords):
-            if any(w in lowered for w in words) or any(p in heard for p in ex.sounds[c]):
-                said[row, c] = True
-    return said

@@ -39,6 +39,9 @@ class Driver:
     group: str
     examples: tuple[str, ...]
     keywords: tuple[str, ...] = ()
+    # drivers this one goes before when the customer names both: the cause before the
+    # action it led to (a fraud before the card's freeze), the request before its reason
+    outranks: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -113,6 +116,12 @@ def parse_taxonomy(data: Any, *, source: str = "<taxonomy>") -> Taxonomy:
     group_ids = {g.id for g in groups}
     drivers = tuple(_driver(d, source, group_ids) for d in _entries(data, "drivers", source))
     _unique([d.id for d in drivers], source, "driver")
+    for d in drivers:
+        if unknown := set(d.outranks) - {other.id for other in drivers}:
+            raise TaxonomyError(
+                f"{source}: driver {d.id!r}: outranks unknown driver(s) "
+                f"{', '.join(sorted(unknown))}"
+            )
     complaints = _complaints(data.get("complaints"), source)
     background = _strings(data.get("background", []), source, "background")
     return Taxonomy(
@@ -139,7 +148,7 @@ def _driver(entry: Mapping[str, Any], source: str, group_ids: set[str]) -> Drive
         raise TaxonomyError(
             f"{source}: {where}: examples is empty (a driver needs example utterances)"
         )
-    known = {"id", "zh", "en", "group", "examples", "keywords"}
+    known = {"id", "zh", "en", "group", "examples", "keywords", "outranks"}
     if extra := set(entry) - known:
         raise TaxonomyError(f"{source}: {where}: unknown key(s) {', '.join(sorted(extra))}")
     return Driver(
@@ -149,6 +158,7 @@ def _driver(entry: Mapping[str, Any], source: str, group_ids: set[str]) -> Drive
         group=group,
         examples=examples,
         keywords=_strings(entry.get("keywords", []), source, f"{where}: keywords"),
+        outranks=_strings(entry.get("outranks", []), source, f"{where}: outranks"),
     )
 
 

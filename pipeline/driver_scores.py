@@ -1,0 +1,88 @@
+"""The arithmetic of the driver classifier (pipeline/drivers.py): closest examples per
+class, keywords said (as written or by sound), the softmax over classes, and a complaint's
+severity from the taxonomy's cues."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from core.drivers import Severity
+from core.textnorm import to_simplified
+from pipeline.driver_text import Utterance, side, sound
+
+if TYPE_CHECKING:
+    from pipeline.driver_examples import DriverExamples
+
+
+def severity(
+    said: str, cues: Mapping[Severity, tuple[str, ...]], complaint_turns: int
+) -> tuple[Severity, tuple[str, ...]]:
+    """High when a high cue is said (regulator, media, lawyer, police); medium when a
+    medium cue is said or the customer complains in three turns or more; low otherwise."""
+    high = tuple(c for c in cues.get("high", ()) if to_simplified(c) in said)
+    if high:
+        return "high", high
+    medium = tuple(c for c in cues.get("medium", ()) if to_simplified(c) in said)
+    if medium or complaint_turns >= 3:
+        return "medium", medium
+    return "low", ()
+
+
+def softmax(x: np.ndarray) -> np.ndarray:
+    z = x - x.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def closest_examples(vectors: np.ndarray, ex: DriverExamples, n: int) -> tuple[np.ndarray, ...]:
+    """Per utterance and class: the best similarity to one of its examples, and which."""
+    sims = vectors @ ex.vectors.T  # (utterances, examples)
+    best = np.full((len(vectors), n), -1.0, dtype=np.float32)
+    best_example = np.zeros((len(vectors), n), dtype=np.int64)
+    for c in range(n):
+        columns = np.flatnonzero(ex.owner == c)
+        if columns.size:
+            block = sims[:, columns]
+            best[:, c] = block.max(axis=1)
+            best_example[:, c] = columns[block.argmax(axis=1)]
+    return best, best_example
+
+
+def keywords_said(
+    texts: Sequence[str], ex: DriverExamples, shape: tuple[int, ...], by_sound: bool = True
+) -> np.ndarray:
+    """Per utterance and class: a keyword said, as written or (``by_sound``) by its sound,
+    for recognition errors."""
+    said = np.zeros(shape, dtype=bool)
+    for row, text in enumerate(texts):
+        lowered, heard = text.lower(), sound(text) if by_sound else ""
+        for c, words in enumerate(ex.keywords):
+            if any(w in lowered for w in words) or any(p in heard for p in ex.sounds[c]):
+                said[row, c] = True
+    return said
+
+
+def per_side_index(telling: Sequence[Utterance]) -> np.ndarray:
+    """Each utterance's place among its side's: 0 for the customer's first, and so on."""
+    seen = {"customer": 0, "agent": 0}
+    places = np.zeros(len(telling), dtype=np.int64)
+    for i, u in enumerate(telling):
+        places[i] = seen[side(u)]
+        seen[side(u)] += 1
+    return places
+
+
+def cause_first(
+    order: list[int], outranks: Sequence[frozenset[int]], named: np.ndarray
+) -> list[int]:
+    """``order`` (drivers best first) with a driver the customer ``named`` (by keyword) put
+    before the leader when the taxonomy says it outranks it: the fraud before the freeze it
+    led to, a closure before the fee that prompted it."""
+    lead = order[0]
+    for c in order[1:]:
+        if named[c] and lead in outranks[c]:
+            return [c, *(o for o in order if o != c)]
+    return order
