@@ -28,20 +28,13 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
 
+    from bench.cached_calls import long_stereo_call
     from core.config import load_settings
-    from models.cache import cache_dir
     from pipeline.analyze import load_analyser
     from pipeline.drivers import DriverClassifier, legacy_settings
     from pipeline.one_call import CallProcessor
-    from synth.calls import build_call, write_call
-    from synth.long_calls import long_call
 
-    path = cache_dir("bench") / f"stereo-{args.minutes:g}min.wav"
-    if not path.is_file():
-        print(
-            f"synthesising a {args.minutes:g}-minute call (once) ...", file=sys.stderr, flush=True
-        )
-        write_call(build_call(path.stem, long_call(args.minutes * 60)), path)
+    path = long_stereo_call(args.minutes)
 
     transcriber = CallProcessor(load_settings())
     start = time.perf_counter()

@@ -32,8 +32,8 @@ REAL = ROOT.parent / "shared" / "data" / "real"
 # --- the calls ------------------------------------------------------------------------
 def prepare_calls(long_hours: list[float], only_long: bool = False) -> list[tuple[str, Path, str]]:
     """(name, recording, language) for each call of the benchmark."""
+    from bench.cached_calls import long_stereo_call, synthetic_call
     from models.cache import cache_dir
-    from synth.calls import build_call, write_call
     from synth.long_calls import long_call
 
     folder = cache_dir("bench")
@@ -41,22 +41,15 @@ def prepare_calls(long_hours: list[float], only_long: bool = False) -> list[tupl
     if (REAL / "faster-whisper/stereo_diarization.wav").is_file():
         calls.append(("real stereo 5 s (en)", REAL / "faster-whisper/stereo_diarization.wav", "en"))
 
-    def synthetic(name: str, lines: list, layout: str) -> Path:
-        path = folder / f"{name}.wav"
-        if not path.is_file():
-            print(f"synthesising {name} ...", file=sys.stderr, flush=True)
-            write_call(build_call(name, lines, layout=layout), path)  # type: ignore[arg-type]
-        return path
-
-    five_minutes = synthetic("stereo-5min", long_call(300), "stereo")
+    five_minutes = long_stereo_call(5)
     if only_long:
         calls.clear()
     else:
-        calls.append(
-            ("synthetic stereo 60 s", synthetic("stereo-60s", long_call(60), "stereo"), "zh")
-        )
+        calls.append(("synthetic stereo 60 s", synthetic_call("stereo-60s", long_call(60)), "zh"))
         calls.append(("synthetic stereo 5 min", five_minutes, "zh"))
-        calls.append(("synthetic mono 60 s", synthetic("mono-60s", long_call(60), "mono"), "zh"))
+        calls.append(
+            ("synthetic mono 60 s", synthetic_call("mono-60s", long_call(60), "mono"), "zh")
+        )
     if not only_long and (REAL / "service_audio2text_sd/2speakers_example.wav").is_file():
         calls.append(
             (

@@ -41,19 +41,14 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=7)
     args = parser.parse_args()
 
+    from bench.cached_calls import long_stereo_call
     from core.config import load_settings
     from core.transcript import Transcript
-    from models.cache import cache_dir
     from pipeline.analyze import load_analyser
     from pipeline.one_call import CallProcessor
     from rules.engine import evaluate
-    from synth.calls import build_call, write_call
-    from synth.long_calls import long_call
 
-    path = cache_dir("bench") / f"stereo-{args.minutes:g}min.wav"
-    if not path.is_file():
-        print(f"synthesising a {args.minutes:g}-minute call (once) ...", file=sys.stderr)
-        write_call(build_call(path.stem, long_call(args.minutes * 60)), path)
+    path = long_stereo_call(args.minutes)
 
     analyser = load_analyser()
     start = time.perf_counter()
