@@ -73,9 +73,12 @@ class Analyser:
         from pipeline.scorecard import score_call
         from pipeline.sentiment import call_sentiment
         from rules.engine import evaluate
+        from rules.role_review import review_if_roles_unsure
 
         redacted, redactions = redact_transcript(transcript)
         results = evaluate(redacted, self.pack, metadata=metadata.for_rules() if metadata else {})
+        # agent and customer perhaps swapped: every rule may have listened to the wrong side
+        results = review_if_roles_unsure(results, transcript.roles, self.pack.settings.review_below)
         critical = set(self.policy.call_score.critical_rules)
         results = tuple(
             r.model_copy(update={"critical": r.critical or r.id in critical}) for r in results

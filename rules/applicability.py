@@ -43,10 +43,12 @@ def applicability(
             confidence=confidence,
             leaning="not_applicable",
         )
+    # what was seen without making the rule apply (an answer put off, but on a complaint)
+    seen = "; seen, not enough: " + ", ".join(events.event_label(e) for e in sorted(present))
     return rule_result(
         rule,
         "not_applicable",
-        f"not applicable: no {label} in this call",
+        f"not applicable: no {label} in this call" + (seen if present else ""),
         context,
         confidence=confidence,
     )
