@@ -1,6 +1,6 @@
-"""Driver accuracy per split (dev = tests/data/eval, ua, uc = tests/data/eval_tune, and
-ub = held out, only with ``--held-out``), complaint detection, the time per call, and the
-clustering of unmatched calls, printed. Tuned on dev + ua + uc only. Each call is classified
+"""Driver accuracy per split (dev = tests/data/eval, ua, uc and ud = tests/data/eval_tune,
+and ub = held out, only with ``--held-out``), complaint detection, the time per call, and the
+clustering of unmatched calls, printed. Tuned on dev + ua + uc + ud only. Each call is classified
 by the current classifier, by the one that always embeds the whole opening ("opening": the
 classifier before the quick first look) and by the legacy one (every utterance embedded
 whole), the order rotating from call to call, so that their times are ratios measured side
@@ -118,6 +118,7 @@ def _clusters(classifier, calls: dict[str, dict], left_out: tuple[str, ...]) -> 
         f"\nclusters: {', '.join(left_out)} left out of the taxonomy; "
         f"{len(unmatched)} of {len(calls)} calls unmatched; {len(groups)} suggested drivers"
     )
+    print(f"  unmatched calls' labels: {dict(Counter(calls[c]['driver'] for c, _ in unmatched))}")
     for n, group in enumerate(groups, start=1):
         labels = Counter(calls[c]["driver"] for c in group.call_ids)
         print(f"  #{n}: {group.size} calls, cohesion {group.cohesion:.2f}, labels {dict(labels)}")
@@ -162,7 +163,12 @@ def main() -> None:
     opening = replace(classifier.settings, quick_customer=None)
     whole_opening = DriverClassifier(taxonomy, classifier.encoder, opening)
     classifiers = {"now": classifier, "opening": whole_opening, "legacy": legacy}
-    splits = {"dev": dev_calls(), "ua": script_calls("ua"), "uc": script_calls("uc")}
+    splits = {
+        "dev": dev_calls(),
+        "ua": script_calls("ua"),
+        "uc": script_calls("uc"),
+        "ud": script_calls("ud"),
+    }
     if args.held_out:
         splits["ub (held out)"] = script_calls("ub")
     if args.audio:
@@ -191,7 +197,10 @@ def main() -> None:
                 f"total {sum(seconds['now']) / sum(seconds[other]):.2f}"
             )
     if args.clusters:
-        _clusters(classifier, {**splits["dev"], **splits["ua"]}, tuple(args.clusters.split(",")))
+        left_out = tuple(args.clusters.split(","))
+        _clusters(classifier, {**splits["dev"], **splits["ua"]}, left_out)
+        tuning = {k: v for name in ("dev", "ua", "uc", "ud") for k, v in splits[name].items()}
+        _clusters(classifier, tuning, left_out)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """The labelled calls for driver accuracy, as utterance lists: dev (tests/data/eval), the
-tuning scripts calls_ua (tests/data/eval_audio) and calls_uc (tests/data/eval_tune), and the
-held-out calls_ub (tests/data/eval_audio)."""
+tuning scripts calls_ua (tests/data/eval_audio), calls_uc and calls_ud (tests/data/eval_tune),
+and the held-out calls_ub (tests/data/eval_audio)."""
 
 from __future__ import annotations
 
@@ -59,6 +59,72 @@ UC_DRIVERS = {
 }
 
 
+# calls_ud.yaml's writer labelled drivers in 11 words of their own, some broader than one
+# taxonomy driver. A label that names one driver maps to it; a broader one (and `other`,
+# which means "none of the writer's 11", not "none of the taxonomy's") is decided per call
+# in UD_CALLS from the call's content, its `why` and the taxonomy's definitions (never from
+# what the classifier says). None: no driver of the taxonomy covers the call, so the right
+# answer is no driver (the call goes to clustering).
+UD_DRIVERS = {
+    "card_loss_freeze": "card_loss_freeze",
+    "transfer_limits": "transfer_limit",
+    "loans": "loans",
+    "fees": "fees",  # SMS, management, transfer and FX-cash fees: "annual, account, service"
+}
+UD_CALLS: dict[str, str | None] = {
+    # account_opening_closing
+    "ud21": "account_changes",  # closing a savings card
+    "ud29": "card_services",  # activating a new credit card ("card activation")
+    "ud43": "account_changes",  # opening a child's account (as uc's account_opening)
+    # branch_hours: "deposits, certificates and withdrawals" does not cover opening hours
+    "ud13": "service_complaint",  # a complaint about being turned away at a branch
+    "ud34": None,  # is the branch open on Saturday
+    "ud42": None,  # are branches open at Spring Festival
+    # complaint_service
+    "ud01": "service_complaint",  # hotline calls dropped (the transfer only looked up)
+    "ud02": "service_complaint",  # a rude teller
+    "ud05": "cash_atm",  # an ATM kept the card ("ATM retained cards and cash errors")
+    "ud09": "marketing_calls",  # daily sales calls, do-not-call list
+    # credit_card_bill_instalments
+    "ud06": "card_bill_repayment",  # interest for repaying a day late
+    "ud10": "credit_limit",  # the credit limit cut from 50k to 10k
+    "ud19": "card_bill_repayment",
+    "ud23": "card_bill_repayment",  # how much to repay this month
+    "ud26": "card_bill_repayment",  # autopay
+    "ud36": "card_fraud_dispute",  # an unknown charge on the bill ("disputed transactions")
+    "ud49": "card_bill_repayment",  # the bill sent to the old address
+    # deposits_wealth
+    "ud07": "wealth",  # a fund sold as capital-protected
+    "ud15": "deposits",  # time-deposit and certificate rates
+    "ud24": "deposits",  # a time deposit's automatic renewal cancelled
+    "ud32": "wealth",  # a fund redeemed
+    # online_banking_login
+    "ud08": "app_fault",  # the app crashes ("mobile and online banking faults")
+    "ud20": "password_login",
+    "ud35": "password_login",  # a card PIN locked (as uc's card_locked)
+    "ud45": "password_login",  # face-ID sign-in on a new phone
+    "ud46": "password_login",  # no one-time codes, cannot sign in
+    # other
+    "ud04": "transfer_remittance",  # money transferred to the wrong account
+    "ud16": "card_fraud_dispute",  # a caller posing as the bank ("impersonation, fraud")
+    "ud30": "transfer_remittance",  # a SWIFT remittance not received, traced
+    "ud31": "account_changes",  # the registered phone number changed
+    "ud37": "deposits",  # which day the pension arrives
+    "ud47": "card_services",  # card use abroad enabled
+    "ud50": "deposits",  # has the salary arrived
+}
+
+
+def ud_driver(call_id: str, label: str) -> str | None:
+    """A calls_ud call's driver: its label's, or decided for the call (UD_CALLS)."""
+    short = call_id.split("-")[0]
+    if short in UD_CALLS:
+        return UD_CALLS[short]
+    if label not in UD_DRIVERS:
+        raise KeyError(f"calls_ud {call_id}: label {label!r} has no driver; add it to UD_CALLS")
+    return UD_DRIVERS[label]
+
+
 def dev_calls() -> dict[str, dict[str, Any]]:
     labels = yaml.safe_load((DEV / "labels.yaml").read_text(encoding="utf-8"))["calls"]
     calls = {}
@@ -73,8 +139,9 @@ def dev_calls() -> dict[str, dict[str, Any]]:
 
 
 def script_calls(name: str) -> dict[str, dict[str, Any]]:
-    """calls_ua or calls_ub (held out), or calls_uc (its labels as the taxonomy's drivers)."""
-    folder = TUNE if name == "uc" else SCRIPTS
+    """calls_ua or calls_ub (held out), or calls_uc and calls_ud (their labels as the
+    taxonomy's drivers)."""
+    folder = TUNE if name in ("uc", "ud") else SCRIPTS
     data = yaml.safe_load((folder / f"calls_{name}.yaml").read_text(encoding="utf-8"))["calls"]
     calls = {}
     for call_id, call in data.items():
@@ -83,9 +150,15 @@ def script_calls(name: str) -> dict[str, dict[str, Any]]:
         for line in call["lines"]:
             turns.append(("agent" if line["s"] == "a" else "customer", t, line["t"]))
             t += 1.0 + len(line["t"]) / 4.5
+        if name == "uc":
+            driver = UC_DRIVERS[call["driver"]]
+        elif name == "ud":
+            driver = ud_driver(call_id, call["driver"])
+        else:
+            driver = call.get("driver")
         calls[call_id] = {
             "turns": turns,
-            "driver": UC_DRIVERS[call["driver"]] if name == "uc" else call.get("driver"),
+            "driver": driver,
             "complaint": call["outcomes"]["complaint_apology"] != "not_applicable",
         }
     return calls

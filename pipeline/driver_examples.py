@@ -3,6 +3,7 @@ examples' vectors, the keywords and their sounds, the complaint examples and cat
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,10 +23,35 @@ class DriverExamples:
     vectors: np.ndarray
     keywords: tuple[tuple[str, ...], ...]
     sounds: tuple[tuple[str, ...], ...]
+    # per driver, its keywords as one pattern ("额度~降": 额度, then 降 a few characters on)
+    patterns: tuple[re.Pattern[str] | None, ...]
     complaint_vectors: np.ndarray
     category_owner: tuple[int, ...]
     category_vectors: np.ndarray
     outranks: tuple[frozenset[int], ...]  # per driver, the drivers it goes before
+
+
+# "额度~降" finds 额度 and then 降 within this many characters: said in one clause, the
+# words' order varies (额度降了, 额度怎么被降了, 额度从五万降到一万) where a phrase list
+# would need each wording
+KEYWORD_GAP = 8
+
+
+# "分#期" finds 分期 with a number between: 分三期, 分十二期, 分几期
+NUMBER = "[0-9零一二三四五六七八九十百两几]{1,3}"
+
+
+def keyword_pattern(words: tuple[str, ...]) -> re.Pattern[str] | None:
+    """One pattern for a driver's keywords; ``~`` between two words: both, in this order,
+    at most ``KEYWORD_GAP`` characters apart; ``#``: a number."""
+    if not words:
+        return None
+    gap = f".{{0,{KEYWORD_GAP}}}"
+
+    def one(word: str) -> str:
+        return gap.join(NUMBER.join(map(re.escape, p.split("#"))) for p in word.split("~"))
+
+    return re.compile("|".join(one(w) for w in words))
 
 
 def embed_examples(taxonomy: Taxonomy, encoder: SentenceEncoder) -> DriverExamples:
@@ -51,8 +77,10 @@ def embed_examples(taxonomy: Taxonomy, encoder: SentenceEncoder) -> DriverExampl
         keywords=keywords,
         # the keywords as toneless pinyin: recognition writes 还款 as 环宽, 理财 as 里才
         sounds=tuple(
-            tuple(p for k in words if len(p := sound(k)) > len(" a a ")) for words in keywords
+            tuple(p for k in words if not {"~", "#"} & set(k) and len(p := sound(k)) > len(" a a "))
+            for words in keywords
         ),
+        patterns=tuple(keyword_pattern(words) for words in keywords),
         complaint_vectors=vectors[n : n + m],
         category_owner=tuple(i for i, _ in categories),
         category_vectors=vectors[n + m :],

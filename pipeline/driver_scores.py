@@ -59,10 +59,29 @@ def keywords_said(
     said = np.zeros(shape, dtype=bool)
     for row, text in enumerate(texts):
         lowered, heard = text.lower(), sound(text) if by_sound else ""
-        for c, words in enumerate(ex.keywords):
-            if any(w in lowered for w in words) or any(p in heard for p in ex.sounds[c]):
+        for c, pattern in enumerate(ex.patterns):
+            if (pattern and pattern.search(lowered)) or any(p in heard for p in ex.sounds[c]):
                 said[row, c] = True
     return said
+
+
+def echoes_dropped(
+    said: np.ndarray,
+    rows: Sequence[int],
+    telling_all: Sequence[Utterance],
+    texts_all: Sequence[str],
+    ex: DriverExamples,
+) -> np.ndarray:
+    """``said`` (per row of ``rows``, indices into the call's telling utterances) without
+    the customer's echoes: a keyword the customer repeats from the agent's turn just before
+    (货币转换费啊 after the agent explains the fee) answers the agent, it is not the
+    customer's reason."""
+    kept = said.copy()
+    for row, i in enumerate(rows):
+        if i and side(telling_all[i]) == "customer" and side(telling_all[i - 1]) == "agent":
+            before = keywords_said([texts_all[i - 1]], ex, (1, said.shape[1]), False)[0]
+            kept[row] &= ~before
+    return kept
 
 
 def per_side_index(telling: Sequence[Utterance]) -> np.ndarray:

@@ -56,6 +56,7 @@ from pipeline.driver_examples import DriverExamples, embed_examples
 from pipeline.driver_scores import (
     cause_first,
     closest_examples,
+    echoes_dropped,
     keywords_said,
     per_side_index,
     softmax,
@@ -80,7 +81,12 @@ class DriverSettings:
     # when the evidence also says one of its keywords (recognised speech: 理财 heard as 里才
     # embeds at 0.86-0.88; dev, ua, uc and ua audio)
     min_similarity_keyword: float = 0.86
-    min_share: float = 0.12  # nor a primary driver with less of the call's weight
+    # nor a primary driver with less of the call's weight: a call about something the
+    # taxonomy lacks spreads its weight over the nearest drivers (0.12-0.15 each, dev + ua
+    # with wealth, loans and fees left out), and is left unmatched for clustering
+    min_share: float = 0.15
+    # unless the customer named the driver by keyword: agent turns dilute a stated reason
+    min_share_named: float = 0.12
     secondary_share: float = 0.25  # a second driver needs this share of the call's weight
     complaint_similarity: float = 0.95  # e5 barely separates complaints: keywords decide
     max_drivers: int = 3
@@ -229,21 +235,23 @@ class DriverClassifier:
             ]
             embed(quick + said + late)
             result, sure = self._decide(ex, telling_all, texts_all, quick, said + late, vectors)
-            named = self._keyword_drivers([telling_all[i] for i in opening], texts_all, opening)
+            named = self._keyword_drivers(telling_all, texts_all, opening)
             if sure and len(result.drivers) == 1 and named <= {result.drivers[0].driver}:
                 return result, sorted(vectors)
         embed(opening + late)
         return self._decide(ex, telling_all, texts_all, opening, late, vectors)[0], sorted(vectors)
 
     def _keyword_drivers(
-        self, telling: Sequence[Utterance], texts_all: Sequence[str], rows: Sequence[int]
+        self, telling_all: Sequence[Utterance], texts_all: Sequence[str], rows: Sequence[int]
     ) -> set[str]:
-        """The drivers whose keywords the customer says in these utterances (no model)."""
+        """The drivers whose keywords the customer says in these utterances (no model), not
+        counting echoes of the agent."""
         ex = self._ready()
-        customer = [i for i, u in zip(rows, telling, strict=True) if side(u) == "customer"]
+        customer = [i for i in rows if side(telling_all[i]) == "customer"]
         n = len(self.taxonomy.drivers) + 1
         # as written: two syllables by sound are found inside other words (寄卡 in 借记卡)
         said = keywords_said([texts_all[i] for i in customer], ex, (len(customer), n), False)
+        said = echoes_dropped(said, customer, telling_all, texts_all, ex)
         return {self.taxonomy.drivers[c].id for c in np.flatnonzero(said[:, :-1].any(axis=0))}
 
     def _quick(self, telling: Sequence[Utterance], opening: Sequence[int]) -> list[int]:
@@ -277,7 +285,8 @@ class DriverClassifier:
         texts = [texts_all[i] for i in chosen]
         matrix = np.stack([vectors[i] for i in chosen])
         best, best_example = closest_examples(matrix, ex, len(self.taxonomy.drivers) + 1)
-        keyword_said = keywords_said(texts, ex, best.shape)
+        said_now = keywords_said(texts, ex, best.shape)
+        keyword_said = echoes_dropped(said_now, chosen, telling_all, texts_all, ex)
         boosted = best.copy()
         boosted[keyword_said] += cfg.keyword_bonus
         shares = softmax(boosted / cfg.temperature)
@@ -295,10 +304,14 @@ class DriverClassifier:
         named = (keyword_said[:, :-1] & customer[:, None]).any(axis=0)
         order = cause_first(ranked, ex.outranks, named)
         promoted = order[0] if order[0] != ranked[0] else None  # it needs no share
+        # the driver it was put before is its consequence (the freeze of a fraud, the
+        # arrears of a loan): part of it, not a second reason
+        folded = ex.outranks[promoted] if promoted is not None else frozenset()
         hits: list[DriverHit] = []
-        for c in order[: cfg.max_drivers]:
+        for c in (o for o in order[: cfg.max_drivers] if o not in folded):
             share = float(totals[c]) / mass
-            if share < (cfg.secondary_share if hits else cfg.min_share) and c != promoted:
+            floor = cfg.min_share_named if named[c] else cfg.min_share
+            if share < (cfg.secondary_share if hits else floor) and c != promoted:
                 break
             # the evidence: the utterance giving the driver most weight among those close
             # enough to its examples (a garbled one may weigh most and still be too far);
