@@ -103,6 +103,13 @@ def test_a_question_sent_elsewhere_in_a_complaint_call_fails_the_follow_up(pack)
     assert result.outcome == "failed", result.reason
 
 
+def test_an_answer_that_cannot_be_given_yet_beside_a_complaint_fails_without_a_time(pack):
+    """ue05: the fee complaint is handled properly, but the separate credit-limit question
+    gets 这个我暂时给不了您答复，等风控那边有消息了再说吧: an enquiry put off with no time."""
+    result = _followup(_scripted(DATA / "eval_audio" / "calls_ue.yaml", "ue05-"), pack)
+    assert result.outcome == "failed", result.reason
+
+
 def test_every_labelled_complaint_call_follows_the_convention(pack):
     calls = _complaint_calls()
     assert len(calls) >= 60
