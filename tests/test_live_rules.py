@@ -240,3 +240,30 @@ def test_customer_anger_rising_alerts_on_angry_turns_not_calm_ones(sentiment_mod
     assert not [
         a for _, a in _fed(calm, sentiment_model.predict) if a.rule == "customer_anger_rising"
     ]
+
+
+def test_no_alert_while_the_sides_may_be_swapped():
+    """A stream without an agent channel in its metadata has its sides told apart from what
+    was said; while that is unsure (below the pack's review_below), a rude remark may be the
+    customer's, so nothing is alerted, as batch sends such outcomes to review. Once the
+    sides are sure, the same remark alerts."""
+    from core.transcript import RoleEvidence
+    from pipeline.live.live_rules import LiveRules
+
+    pack = load_pack(default_pack_path())
+    call = _transcript(
+        [
+            ("agent", "喂。"),
+            ("customer", "我卡丢了，怎么办？"),
+            ("agent", "你自己不会看吗，烦不烦。"),
+        ]
+    )
+    unsure = RoleEvidence(method="content", confidence=pack.settings.review_below - 0.1)
+    sure = RoleEvidence(method="content", confidence=0.95)
+
+    def rude(roles: RoleEvidence) -> list[str]:
+        found = LiveRules(pack).on_transcript(call.model_copy(update={"roles": roles}))
+        return [f.rule for f in found if f.rule == "forbidden_language"]
+
+    assert rude(unsure) == []
+    assert rude(sure) == ["forbidden_language"]

@@ -2,7 +2,9 @@
 engine on the rolling redacted transcript (so live and batch agree), and the pack's
 ``live_checks`` (customer sentiment, silence) that only make sense while the call is on.
 
-An alert fires once per call and rule, as soon as its rule fails, with one exception: a
+An alert fires once per call and rule, as soon as its rule fails, and never while agent and
+customer are told apart too uncertainly to be sure whose words they are (as in batch, such
+outcomes are ``needs_review``); with one exception: a
 rule whose required checks must come *before* a deed (``before: [operation_performed,
 backoffice_submitted]``: identity checked, risks explained before the operation) fails in
 batch only once the deed is done without them. Live, such a rule waits for the deed: it is
@@ -24,6 +26,7 @@ from rules.conditions import Condition
 from rules.engine import evaluate
 from rules.live_checks import LiveCheck
 from rules.pack import Rule, RulePack, references
+from rules.role_review import review_if_roles_unsure
 
 # texts in, (label, score -1..+1) out: models.sentiment.SentimentModel.predict
 Scorer = Callable[[Sequence[str]], list[tuple[str, float]]]
@@ -104,7 +107,11 @@ class LiveRules:
         if not pack.rules:
             return []
         found = []
-        for result in evaluate(redacted, pack):
+        results = evaluate(redacted, pack)
+        # as in batch: sides told apart uncertainly so far (no agent channel in the metadata,
+        # little said yet) may be swapped, so nothing is alerted until they are sure
+        results = review_if_roles_unsure(results, redacted.roles, pack.settings.review_below)
+        for result in results:
             if result.outcome != "failed" or result.id in self.fired:
                 continue
             rule = pack.rule(result.id)
