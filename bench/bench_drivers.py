@@ -175,7 +175,7 @@ def main() -> None:
         audio = _audio_calls(args.audio, splits["ua"])
         splits["ua audio"] = {k: v for k, v in audio.items() if k.startswith("ua")}
         if args.held_out:
-            audio = _audio_calls(args.audio, script_calls("ub"))
+            audio = _audio_calls(args.audio, splits["ub (held out)"])
             splits["ub audio (held out)"] = {k: v for k, v in audio.items() if k.startswith("ub")}
     for split, calls in splits.items():
         if args.skip_accuracy:

@@ -190,6 +190,8 @@ def pipeline_class() -> type:
             if not disputed.any():
                 return count
             refined = self._count_with_windows_between(file, binarized, frames, disputed, warm_up)
+            if refined is None:
+                return count
             length = min(len(refined.data), len(count.data), len(disputed))
             where = disputed[:length]
             count.data[:length][where] = refined.data[:length][where]
@@ -199,7 +201,8 @@ def pipeline_class() -> type:
             self, file: Any, binarized: Any, frames: Any, disputed: np.ndarray, warm_up: tuple
         ) -> Any:
             """pyannote's speaker count over the step's windows and those half a step in
-            between that cover a ``disputed`` frame."""
+            between that cover a ``disputed`` frame; None when none does (a dispute at the
+            call's very edge, before the first in-between window)."""
             chunks = binarized.sliding_window
             num_chunks, num_frames, _ = binarized.data.shape
             starts = chunks.start + chunks.step * (np.arange(num_chunks - 1) + 0.5)
@@ -207,7 +210,7 @@ def pipeline_class() -> type:
             start_frames = np.array([grid.closest_frame(s + 0.5 * frames.duration) for s in starts])
             chosen = windows_covering(start_frames, num_frames, disputed)
             if not chosen.any():
-                return SpeakerDiarizationMixin.speaker_count(binarized, frames, warm_up=warm_up)
+                return None
             between = self._segment_windows(file, starts[chosen], chunks.duration)
             self.refinement_windows = int(chosen.sum())
             windows = SlidingWindowFeature(

@@ -349,14 +349,7 @@ class DriverClassifier:
                 key=lambda i: -float(1.0 - shares[i, -1]) * float(weights[i]),
             )
             unmatched = tuple(telling[i].text for i in ranked[:3])
-        primary = order[0] if hits else -1
-        sure = (
-            bool(hits)
-            and hits[0].score >= cfg.sure_share
-            and any(
-                keyword_said[i, primary] and side(u) == "customer" for i, u in enumerate(telling)
-            )
-        )
+        sure = bool(hits) and hits[0].score >= cfg.sure_share and bool(named[order[0]])
         drivers = CallDrivers(
             taxonomy=self.taxonomy.label,
             drivers=tuple(hits),
