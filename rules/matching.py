@@ -21,7 +21,12 @@ Mandarin recognisers mostly err by writing a same-sounding character (工号→�
 Regular-expression patterns run on the normalised text with punctuation kept (canonical
 Chinese ，。？！；：), for what a phrase list cannot say ("三个工作日内"); on recognised
 text also by sound, on the text respelt where it sounds like a word they name (充制 as
-重置; see :mod:`rules.sound_patterns`), except where a guess must not make a violation.
+重置; see :mod:`rules.sound_patterns`), except where a guess must not make a violation;
+and, for the checks that may read an unsure word as a wildcard (required steps: a guess
+may rescue what was said, never make an event or a violation), on the text respelt where
+it sounds like a pattern's word but for -n/-ng (有一定的风向 as 有一定的风险), scored as the
+pinyin similarity of what was said to what the pattern reads. The pattern's context is
+what makes a two-syllable near-homophone safe: 风向 alone is another word.
 
 Offsets always come back in the *original* text, so evidence quotes what was said
 (:func:`rules.word_segmentation.word_span` widens a match to whole words for that quote).
@@ -39,7 +44,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from rules.near_homophones import NearHomophones
+from rules.near_homophones import NearHomophones, fold_nasal, pinyin_similarity
 from rules.sound_patterns import SoundWords
 from rules.text_index import TextIndex, normalise, syllable
 from rules.wildcards import Wildcards
@@ -125,6 +130,11 @@ class PhraseMatcher:
         self._wildcards = wildcards
         self._patterns = [(p, re.compile(p)) for p in patterns]
         self._sound = SoundWords(patterns) if patterns_by_sound and not exact else None
+        self._near_sound = (
+            SoundWords(patterns, fold=fold_nasal)
+            if patterns_by_sound and not exact and wildcard_below > 0
+            else None
+        )
         self._exclude = re.compile("|".join(f"(?:{p})" for p in exclude)) if exclude else None
         self._clause = exclude_scope == "clause"
         self._exclude_sentence = (
@@ -167,6 +177,8 @@ class PhraseMatcher:
                     o0, o1 = index.span_from_norm(m.start(), m.end())
                     said = index.original[o0:o1]
                     found.append((Match(o0, o1, said, source, 1.0, "homophone"), m.start()))
+        if fuzzy and self._near_sound and index.syllable_p:
+            found += self._near_sound_matches(index, heard)
         if fuzzy and self._near and len(index.syllables) >= 2:
             for phrase, k0, k1, score in self._near.spans(index):
                 o0, o1, n0 = index.span_from_squashed(k0, k1)
@@ -185,6 +197,30 @@ class PhraseMatcher:
                 (m, n) for m, n in found if not self._exclude_sentence.search(index.sentence(n))
             ]
         return _non_overlapping(m for m, _ in found)
+
+    def _near_sound_matches(self, index: TextIndex, heard: str | None) -> list[tuple[Match, int]]:
+        """The patterns on recognised text respelt where it sounds like a pattern's word
+        but for -n/-ng; only what the exact respelling did not already find, each scored
+        as how alike what was said sounds to what the pattern read."""
+        assert self._near_sound is not None
+        near = self._near_sound.respell(index)
+        if near is None or near == (heard or index.norm):
+            return []
+        out = []
+        for source, regex in self._patterns:
+            for m in regex.finditer(near):
+                said, read_as = index.norm[m.start() : m.end()], m.group()
+                if said == read_as or (heard is not None and regex.match(heard, m.start())):
+                    continue
+                score = pinyin_similarity(
+                    [syllable(c) for c in said], [syllable(c) for c in read_as]
+                )
+                if score < self.threshold:
+                    continue
+                o0, o1 = index.span_from_norm(m.start(), m.end())
+                match = Match(o0, o1, index.original[o0:o1], source, score, "fuzzy")
+                out.append((match, m.start()))
+        return out
 
     def _wildcard_matches(self, index: TextIndex) -> list[tuple[Match, int]]:
         """Matches that read one unsure syllable as the phrase's (see :mod:`rules.wildcards`),

@@ -104,3 +104,17 @@ def _sounds_alike(phrase: Sequence[str], said: Sequence[str], max_wrong: int) ->
     return all(
         fuzz.ratio(phrase[op.src_pos], said[op.dest_pos]) >= 60 for op in ops if op.tag == "replace"
     )
+
+
+def fold_nasal(syllable: str) -> str:
+    """A syllable with its final -ng folded into -n (xiang -> xian, jing -> jin): the
+    commonest near-homophone of Mandarin speech and of its recognition, so common that
+    pinyin input methods offer it as their first 'fuzzy' setting. Recognised text is read
+    this way only inside a pattern's context (风向 alone is a word; 有一定的风向 is 风险)."""
+    return syllable[:-1] if syllable.endswith("ng") else syllable
+
+
+def pinyin_similarity(said: Sequence[str], read_as: Sequence[str]) -> float:
+    """How alike two runs of syllables sound (1 = the same): rapidfuzz ratio of the
+    pinyin strings, the measure of the near-homophone tier."""
+    return fuzz.ratio(" ".join(said), " ".join(read_as)) / 100

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import functools
 import itertools
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from rules.text_index import TextIndex
 
@@ -82,11 +82,17 @@ def literal_runs(source: str) -> Iterator[str]:
 
 
 class SoundWords:
-    """The words a set of patterns names, keyed by how they sound; built once."""
+    """The words a set of patterns names, keyed by how they sound; built once. With
+    ``fold``, syllables are compared folded (风向 sounds as 风险 under
+    :func:`rules.near_homophones.fold_nasal`) and a clause-final ma is left alone (the
+    exact respelling reads it)."""
 
-    def __init__(self, patterns: Sequence[str]) -> None:
+    def __init__(
+        self, patterns: Sequence[str], *, fold: Callable[[str], str] | None = None
+    ) -> None:
         from rules.text_index import syllable
 
+        self._fold = fold
         self._words: dict[tuple[str, ...], str] = {}
         for source in patterns:
             for word in literal_runs(source):
@@ -97,10 +103,10 @@ class SoundWords:
                 if combos > _MAX_READINGS:
                     readings = [r[:1] for r in readings]
                 for key in itertools.product(*readings):
-                    self._words.setdefault(key, word)
+                    self._words.setdefault(tuple(map(fold, key)) if fold else key, word)
         self._lengths = sorted({len(k) for k in self._words}, reverse=True)
         self._firsts = frozenset(k[0] for k in self._words)
-        self._particle = any(_PARTICLE in source for source in patterns)
+        self._particle = fold is None and any(_PARTICLE in source for source in patterns)
 
     def __bool__(self) -> bool:
         return bool(self._words) or self._particle
@@ -108,7 +114,7 @@ class SoundWords:
     def respell(self, index: TextIndex) -> str | None:
         """``index``'s normalised text with every homophone of a pattern word written as
         the pattern has it (and a clause-final ma as 吗); None where nothing changes."""
-        syllables = index.syllables
+        syllables = tuple(map(self._fold, index.syllables)) if self._fold else index.syllables
         at = index.sq_to_norm
         out = list(index.norm)
         worded: set[int] = set()  # normalised positions inside one of the words
