@@ -84,6 +84,18 @@ def echoes_dropped(
     return kept
 
 
+def side_questions(voting: np.ndarray, customer: np.ndarray) -> np.ndarray:
+    """Per utterance and driver (``voting``: a keyword of it votes there): the customer
+    naming a driver after their first utterance that named any, and not one named in it:
+    a side question, not why they called."""
+    asked = np.zeros_like(voting)
+    naming = np.flatnonzero(customer & voting.any(axis=1))
+    if naming.size:
+        first = voting[naming[0]]
+        asked[naming[1:]] = voting[naming[1:]] & ~first
+    return asked
+
+
 def per_side_index(telling: Sequence[Utterance]) -> np.ndarray:
     """Each utterance's place among its side's: 0 for the customer's first, and so on."""
     seen = {"customer": 0, "agent": 0}
