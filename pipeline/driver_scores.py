@@ -75,10 +75,17 @@ def echoes_dropped(
     """``said`` (per row of ``rows``, indices into the call's telling utterances) without
     the customer's echoes: a keyword the customer repeats from the agent's turn just before
     (货币转换费啊 after the agent explains the fee) answers the agent, it is not the
-    customer's reason."""
+    customer's reason. The agent's opening, before the customer has said anything, explains
+    nothing to echo: a customer of the loans line (个人贷款服务) who names their 消费贷 is
+    stating their reason."""
     kept = said.copy()
     for row, i in enumerate(rows):
-        if i and side(telling_all[i]) == "customer" and side(telling_all[i - 1]) == "agent":
+        if (
+            i
+            and side(telling_all[i]) == "customer"
+            and side(telling_all[i - 1]) == "agent"
+            and any(side(u) == "customer" for u in telling_all[: i - 1])
+        ):
             before = keywords_said([texts_all[i - 1]], ex, (1, said.shape[1]), False)[0]
             kept[row] &= ~before
     return kept

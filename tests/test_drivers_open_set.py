@@ -137,3 +137,16 @@ def test_a_loans_repayment_goes_to_the_loan(classifier):
         )
     )
     assert result.primary == "loans"
+
+
+def test_the_agents_opening_is_no_keyword_for_the_customer_to_echo(classifier):
+    """The loans line greets with 个人贷款; the customer naming their own consumer loan is
+    stating the reason, not echoing the greeting (it went to the card bill's repayment day)."""
+    result = classifier.classify(
+        _call(
+            ("agent", "您好，海川银行个人贷款服务，工号一二零四，请讲"),
+            ("customer", "喂，我那笔消费贷每个月十号扣钱，我想把还款日往后挪到月底"),
+            ("agent", "好的，先核对一下您的身份"),
+        )
+    )
+    assert result.primary == "loans"
