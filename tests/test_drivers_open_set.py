@@ -150,3 +150,22 @@ def test_the_agents_opening_is_no_keyword_for_the_customer_to_echo(classifier):
         )
     )
     assert result.primary == "loans"
+
+
+@pytest.mark.parametrize(
+    ("said", "driver"),
+    [
+        # a card renewed at expiry (it went to the bill)
+        ("我那张信用卡下个月到期，卡也旧了，换新卡要怎么弄", "card_services"),
+        ("卡下个月到期了，想问下换新卡是寄到账单地址吗", "card_services"),
+    ],
+)
+def test_a_card_renewed_at_expiry_is_a_card_service(classifier, said, driver):
+    result = classifier.classify(
+        _call(
+            ("agent", "您好，请问有什么可以帮您"),
+            ("customer", said),
+            ("agent", "好的，我帮您看一下"),
+        )
+    )
+    assert result.primary == driver
