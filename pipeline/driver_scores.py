@@ -79,12 +79,12 @@ def echoes_dropped(
     nothing to echo: a customer of the loans line (个人贷款服务) who names their 消费贷 is
     stating their reason."""
     kept = said.copy()
+    place = per_side_index(telling_all)
     for row, i in enumerate(rows):
         if (
-            i
+            place[i] > 0  # the customer's first utterance follows only the agent's opening
             and side(telling_all[i]) == "customer"
             and side(telling_all[i - 1]) == "agent"
-            and any(side(u) == "customer" for u in telling_all[: i - 1])
         ):
             before = keywords_said([texts_all[i - 1]], ex, (1, said.shape[1]), False)[0]
             kept[row] &= ~before

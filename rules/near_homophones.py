@@ -78,6 +78,7 @@ class NearHomophones:
         s0 = index.syllable_at(al.dest_start + 1)
         s1 = index.syllable_at(max(al.dest_start, al.dest_end - 1) + 1) + 1
         best: tuple[int, int, float] | None = None
+        phrase = cand.py.split(" ")
         for a in (s0 - 1, s0, s0 + 1):
             for b in (s1 - 1, s1, s1 + 1):
                 # A dropped syllable is a plausible recognition error only in a long
@@ -85,10 +86,10 @@ class NearHomophones:
                 if a < 0 or b > len(index.syllables) or b - a < cand.n - cand.n // 6:
                     continue
                 said = index.syllables[a:b]
-                score = fuzz.ratio(cand.py, " ".join(said)) / 100
+                score = pinyin_similarity(phrase, said)
                 if score < self.threshold or (best is not None and score <= best[2]):
                     continue
-                if not _sounds_alike(cand.py.split(" "), said, max(1, cand.n // 4)):
+                if not _sounds_alike(phrase, said, max(1, cand.n // 4)):
                     continue
                 best = (a, b, score)
         return best
