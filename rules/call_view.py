@@ -63,6 +63,25 @@ class CallView:
             "any": list(range(len(self.turns))),
         }
 
+    def opening(self, speaker: Speaker, n: int) -> list[int]:
+        """The speaker's first ``n`` turns, where turns the other side does not break into
+        count as one (a recogniser splits one utterance into several turns; a turn spoken
+        over the speaker breaks nothing): the agent's first turn ends when the customer
+        answers it, so a greeting said only after 喂？… 喂，你好 is not in it."""
+        turns = self.by_speaker[speaker]
+        if speaker == "any":
+            return turns[:n]
+        opening: list[int] = []
+        runs = 0
+        for prev, i in zip([None, *turns], turns, strict=False):
+            between = range(prev + 1, i) if prev is not None else range(0)
+            if prev is None or any(not self.turns[k].overlap for k in between):
+                runs += 1
+                if runs > n:
+                    break
+            opening.append(i)
+        return opening
+
     def index(self, i: int) -> TextIndex:
         if i not in self._index:
             spans = self._words(i)
@@ -147,7 +166,8 @@ class CallView:
         # opening's 有什么可以帮您 is no closing, however few turns the agent had.
         half = self.speech_end / 2
         if cc.first_turns is not None and (
-            hit.turn not in turns[: cc.first_turns] or (hit.start > half and len(turns) > 1)
+            hit.turn not in self.opening(cc.speaker, cc.first_turns)
+            or (hit.start > half and len(turns) > 1)
         ):
             return False
         if cc.last_turns is not None and (

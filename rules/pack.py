@@ -216,7 +216,10 @@ class Check(_Ordered):
     name: Annotated[str, Field(pattern=ID_PATTERN)]
     time_window: TimeWindow | None = None
     first_turns: int | None = Field(
-        default=None, ge=1, description="only the speaker's first N turns ('as first words')"
+        default=None,
+        ge=1,
+        description="only the speaker's first N turns ('as first words'); turns the other"
+        " side does not speak between count as one",
     )
     last_turns: int | None = Field(
         default=None, ge=1, description="only the speaker's last N turns ('at the end')"
