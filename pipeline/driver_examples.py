@@ -10,7 +10,8 @@ import numpy as np
 
 from core.textnorm import to_simplified
 from models.embeddings import SentenceEncoder
-from pipeline.driver_text import clean, sound
+from pipeline.driver_sounds import SoundKeywords
+from pipeline.driver_text import clean
 from rules.drivers import Taxonomy
 
 
@@ -22,7 +23,7 @@ class DriverExamples:
     owner: np.ndarray  # driver index per example; len(drivers) = background
     vectors: np.ndarray
     keywords: tuple[tuple[str, ...], ...]
-    sounds: tuple[tuple[str, ...], ...]
+    sounds: SoundKeywords  # the keywords as heard (recognition errors)
     # per driver, its keywords as one pattern ("额度~降": 额度, then 降 a few characters on)
     patterns: tuple[re.Pattern[str] | None, ...]
     complaint_vectors: np.ndarray
@@ -75,11 +76,8 @@ def embed_examples(taxonomy: Taxonomy, encoder: SentenceEncoder) -> DriverExampl
         owner=np.asarray(owner),
         vectors=vectors[:n],
         keywords=keywords,
-        # the keywords as toneless pinyin: recognition writes 还款 as 环宽, 理财 as 里才
-        sounds=tuple(
-            tuple(p for k in words if not {"~", "#"} & set(k) and len(p := sound(k)) > len(" a a "))
-            for words in keywords
-        ),
+        # the keywords as heard: recognition writes 还款 as 环宽, 理财 as 里才
+        sounds=SoundKeywords(keywords),
         patterns=tuple(keyword_pattern(words) for words in keywords),
         complaint_vectors=vectors[n : n + m],
         category_owner=tuple(i for i, _ in categories),

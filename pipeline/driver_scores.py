@@ -11,7 +11,7 @@ import numpy as np
 
 from core.drivers import Severity
 from core.textnorm import to_simplified
-from pipeline.driver_text import Utterance, side, sound
+from pipeline.driver_text import Utterance, side
 
 if TYPE_CHECKING:
     from pipeline.driver_examples import DriverExamples
@@ -52,16 +52,22 @@ def closest_examples(vectors: np.ndarray, ex: DriverExamples, n: int) -> tuple[n
 
 
 def keywords_said(
-    texts: Sequence[str], ex: DriverExamples, shape: tuple[int, ...], by_sound: bool = True
+    texts: Sequence[str],
+    ex: DriverExamples,
+    shape: tuple[int, ...],
+    by_sound: bool = True,
 ) -> np.ndarray:
     """Per utterance and class: a keyword said, as written or (``by_sound``) by its sound,
-    for recognition errors."""
+    for recognition errors (pipeline/driver_sounds.py)."""
     said = np.zeros(shape, dtype=bool)
     for row, text in enumerate(texts):
-        lowered, heard = text.lower(), sound(text) if by_sound else ""
+        lowered = text.lower()
         for c, pattern in enumerate(ex.patterns):
-            if (pattern and pattern.search(lowered)) or any(p in heard for p in ex.sounds[c]):
+            if pattern and pattern.search(lowered):
                 said[row, c] = True
+        if by_sound:
+            for hit in ex.sounds.hits(text):
+                said[row, hit.driver] = True
     return said
 
 

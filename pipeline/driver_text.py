@@ -1,5 +1,5 @@
 """What the driver classifier reads of an utterance: who said it, its text as the model and
-the keywords see it, and its sound (for recognition errors)."""
+the keywords see it (its sound: pipeline/driver_sounds.py)."""
 
 from __future__ import annotations
 
@@ -33,11 +33,3 @@ def clean(text: str) -> str:
 def cut(text: str, max_chars: int | None) -> str:
     """The start of a long utterance: e5's cost is its tokens, the reason comes first."""
     return text if max_chars is None else text[:max_chars]
-
-
-def sound(text: str) -> str:
-    """Toneless pinyin, syllables between spaces (" huan kuan "); other characters dropped."""
-    from pypinyin import lazy_pinyin
-
-    syllables = lazy_pinyin(text, errors="ignore")
-    return " " + " ".join(s for s in syllables if s.isascii() and s.isalpha()) + " "
