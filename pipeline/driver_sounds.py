@@ -27,6 +27,8 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
+from rules.near_homophones import fold_nasal
+
 FOLD_MIN = 3
 ONE_OFF_MIN = 4
 # two syllables sound alike when they rhyme or their letters are this close (rapidfuzz
@@ -52,7 +54,7 @@ def folded(syllable: str) -> str:
         if syllable.startswith(retroflex):
             syllable = syllable[0] + syllable[2:]
             break
-    return syllable[:-1] if syllable.endswith("ng") else syllable
+    return fold_nasal(syllable)
 
 
 def rhyme(syllable: str) -> str:
