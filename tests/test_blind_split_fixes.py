@@ -322,3 +322,26 @@ def test_an_answer_the_agent_cannot_judge_is_owed_with_a_time_said_as_a_call_bac
     )
     got = outcomes(pack, *turns)
     assert got["followup_commitment"] == "passed"
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "网点的工作人员跟我说是可以在手机上办的，我想问一下怎么弄。",
+        "我朋友跟我说过你们有个优惠活动，我想了解一下。",
+    ],
+)
+def test_what_someone_told_the_customer_is_the_background_of_an_enquiry(pack, said):
+    """跟我说 on its own is no broken promise: only a promise (保证, 说好的) or what was said
+    set against what came of it (跟我说是保本的，结果亏了) is a grievance."""
+    got = outcomes(pack, ("a", GREETING), ("c", said), ("a", "好的，我给您看一下。"), *CLOSING)
+    assert got["complaint_apology"] == "not_applicable"
+
+
+@pytest.mark.parametrize(
+    "said",
+    ["上次客服跟我说好的三天内到账，到现在都没到！", "理财经理跟我说是保本的，结果亏了一万多。"],
+)
+def test_a_promise_said_to_the_customer_and_broken_is_a_complaint(pack, said):
+    got = outcomes(pack, ("a", GREETING), ("c", said), ("a", "好的，我给您看一下。"), *CLOSING)
+    assert got["complaint_apology"] != "not_applicable"
