@@ -74,8 +74,7 @@ class CallView:
         opening: list[int] = []
         runs = 0
         for prev, i in zip([None, *turns], turns, strict=False):
-            between = range(prev + 1, i) if prev is not None else range(0)
-            if prev is None or any(not self.turns[k].overlap for k in between):
+            if prev is None or any(not self.turns[k].overlap for k in range(prev + 1, i)):
                 runs += 1
                 if runs > n:
                     break
