@@ -63,9 +63,12 @@ class EventOrder:
     ) -> bool:
         """Whether a hit respects ``before``/``after``. An event that never happened
         imposes no order on a check (``strict=False``), but an event ordered after
-        another (an agreement after a proposal) needs that other one (``strict=True``)."""
+        another (an agreement after a proposal) or before it (the grievance's first words
+        before the complaint) needs that other one (``strict=True``)."""
         if check.before is not None:
             refs = self.ref_hits(check.before, chosen)
+            if refs is None and strict:
+                return False
             if refs is not None and not (refs and hit.pos < min(r.pos for r in refs)):
                 return False
         if check.after is not None:
