@@ -27,7 +27,8 @@ from __future__ import annotations
 import pytest
 
 from rules import default_pack_path, load_pack
-from tests.test_rules_engine import CLOSING, GREETING, call, results
+from tests.test_blind_split_fixes import outcomes
+from tests.test_rules_engine import CLOSING, GREETING
 
 COMPLAINT_RULES = ("complaint_apology", "complaint_time_commitment")
 
@@ -35,10 +36,6 @@ COMPLAINT_RULES = ("complaint_apology", "complaint_time_commitment")
 @pytest.fixture(scope="module")
 def pack():
     return load_pack(default_pack_path())
-
-
-def outcomes(pack, *turns: tuple[str, str]) -> dict[str, str]:
-    return {k: r.outcome for k, r in results(pack, call(*turns)).items()}
 
 
 def complaint_call(

@@ -15,7 +15,8 @@ from __future__ import annotations
 import pytest
 
 from rules import default_pack_path, load_pack
-from tests.test_rules_engine import CLOSING, call, results
+from tests.test_blind_split_fixes import outcomes
+from tests.test_rules_engine import CLOSING
 
 TRANSACTION_RULES = (
     "identity_verification",
@@ -28,10 +29,6 @@ TRANSACTION_RULES = (
 @pytest.fixture(scope="module")
 def pack():
     return load_pack(default_pack_path())
-
-
-def outcomes(pack, *turns: tuple[str, str]) -> dict[str, str]:
-    return {k: r.outcome for k, r in results(pack, call(*turns)).items()}
 
 
 def test_the_greetings_open_question_is_no_consent_request(pack):
@@ -94,36 +91,29 @@ def test_a_loss_report_lifted_is_an_operation_with_its_steps_judged(pack):
     assert got["identity_verification"] == "failed"
 
 
-def test_the_new_state_read_back_confirms_the_result(pack):
-    got = outcomes(
-        pack,
+def limit_raised(*, state_before: str = "", read_back: str = "") -> tuple[tuple[str, str], ...]:
+    """A transfer limit raised by the book, with the state said before or read back after."""
+    turns = [
         ("a", "您好，东方银行客服中心，请问有什么可以帮您？"),
         ("c", "我想把转账限额调高。"),
         ("a", "请报一下您的姓名和身份证后四位。"),
         ("c", "王明，五五一二。"),
-        ("a", "核对通过。调高后手机丢失的话损失可能更大。给您调到单日二十万，可以吗？"),
-        ("c", "可以。"),
-        ("a", "好，正在给您提交。"),
-        ("c", "嗯。"),
-        ("a", "单日转账限额现在是二十万。"),
-        ("c", "好。"),
-        *CLOSING,
-    )
-    assert got["result_confirmation"] == "passed"
-
-
-def test_a_state_said_before_the_deed_confirms_nothing(pack):
-    got = outcomes(
-        pack,
-        ("a", "您好，东方银行客服中心，请问有什么可以帮您？"),
-        ("c", "我想把转账限额调高。"),
-        ("a", "请报一下您的姓名和身份证后四位。"),
-        ("c", "王明，五五一二。"),
-        ("a", "核对通过。您的单日限额现在是五万。调高后手机丢失的话损失可能更大。"),
+        ("a", f"核对通过。{state_before}调高后手机丢失的话损失可能更大。"),
         ("a", "给您调到单日二十万，可以吗？"),
         ("c", "可以。"),
         ("a", "好，正在给您提交。"),
         ("c", "嗯。"),
-        *CLOSING,
-    )
+    ]
+    if read_back:
+        turns += [("a", read_back), ("c", "好。")]
+    return (*turns, *CLOSING)
+
+
+def test_the_new_state_read_back_confirms_the_result(pack):
+    got = outcomes(pack, *limit_raised(read_back="单日转账限额现在是二十万。"))
+    assert got["result_confirmation"] == "passed"
+
+
+def test_a_state_said_before_the_deed_confirms_nothing(pack):
+    got = outcomes(pack, *limit_raised(state_before="您的单日限额现在是五万。"))
     assert got["result_confirmation"] == "failed"
