@@ -180,6 +180,9 @@ def main() -> None:
     for split, calls in splits.items():
         if args.skip_accuracy:
             break
+        if not calls:  # a set whose recordings were not built or recognised here
+            print(f"{split:20s} no calls (no recognised transcripts in {args.audio})")
+            continue
         results, seconds = _timed(classifiers, calls)
         rows = {name: _score(results[name], calls, args.verbose, split) for name in classifiers}
         for name, row in rows.items():

