@@ -286,6 +286,10 @@ def _declared_duration(container: object, stream: object) -> float | None:
     return None
 
 
+# The most an encoder pads past the declared length, at 16 kHz: two AAC frames
+_MAX_FRAME_PADDING = 2048
+
+
 def _decode_stream(
     container: object,
     stream: object,
@@ -317,6 +321,10 @@ def _decode_stream(
             buffers.append(out.to_ndarray())
     except av.error.FFmpegError as exc:
         raise CorruptAudioError(label, f"the audio stream is damaged ({_why(exc)})") from exc
+    if declared is not None:
+        # an encoder pads its last frame (AAC: 1024 samples) past the length the container
+        # declares; a decoder that keeps the padding (PyAV 18's AAC) lengthens the call
+        buffers.drop_padding(round(declared * SAMPLE_RATE), at_most=_MAX_FRAME_PADDING)
     return buffers.trimmed()
 
 
@@ -344,6 +352,12 @@ class _ChannelBuffers:
         for c in range(self.channels):
             self.buffers[c][self.filled : self.filled + n] = block[c]
         self.filled += n
+
+    def drop_padding(self, declared: int, at_most: int) -> None:
+        """Forget the samples past the declared length when there are no more of them
+        than an encoder's padding of its last frame (more is a wrong declaration)."""
+        if declared < self.filled <= declared + at_most:
+            self.filled = declared
 
     def trimmed(self) -> list[np.ndarray]:
         """The filled part of each buffer; copied only when much was left unused."""
