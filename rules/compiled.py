@@ -44,12 +44,13 @@ def _matcher(
     threshold: float | None,
     *,
     wildcards: bool = False,
-    by_sound: bool = True,
+    forbidden: bool = False,
 ) -> PhraseMatcher:
     """``wildcards``: whether an unsure recognised word may stand for a syllable (required
     checks only: a guess may rescue what was said, never make an event or a violation);
-    ``by_sound``: whether patterns match homophones on recognised text (not for forbidden
-    wording: a same-sounding word must not make a violation)."""
+    ``forbidden``: wording that fails a rule, whose patterns matched only by sound on
+    recognised text score half the pack's ``review_below`` (a same-sounding word such as
+    各个 for 个个 asks a QA lead to listen; it never fails the agent alone)."""
     s = pack.settings
     return PhraseMatcher(
         phrases.phrases,
@@ -62,7 +63,7 @@ def _matcher(
         fuzzy_min_syllables=s.fuzzy_min_syllables,
         homophone_min_syllables=s.homophone_min_syllables,
         wildcard_below=s.wildcard_below if wildcards else 0.0,
-        patterns_by_sound=by_sound,
+        sound_score=s.review_below / 2 if forbidden else 1.0,
     )
 
 
@@ -75,7 +76,7 @@ def _compile(pack: RulePack) -> CompiledPack:
             return CompiledCheck(
                 check=check,
                 matcher=_matcher(
-                    pack, check, rule.threshold, wildcards=required, by_sound=required
+                    pack, check, rule.threshold, wildcards=required, forbidden=not required
                 ),
                 speaker=check.speaker or rule.speaker or "any",
                 window=check.time_window or rule.time_window,

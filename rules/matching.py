@@ -21,7 +21,8 @@ Mandarin recognisers mostly err by writing a same-sounding character (工号→�
 Regular-expression patterns run on the normalised text with punctuation kept (canonical
 Chinese ，。？！；：), for what a phrase list cannot say ("三个工作日内"); on recognised
 text also by sound, on the text respelt where it sounds like a word they name (充制 as
-重置; see :mod:`rules.sound_patterns`), except where a guess must not make a violation;
+重置; see :mod:`rules.sound_patterns`), scored ``sound_score`` (below the pack's
+``review_below`` for forbidden wording: a guess may ask a QA lead, never fail an agent);
 and, for the checks that may read an unsure word as a wildcard (required steps: a guess
 may rescue what was said, never make an event or a violation), on the text respelt where
 it sounds like a pattern's word but for -n/-ng (有一定的风向 as 有一定的风险), scored as the
@@ -100,8 +101,10 @@ class PhraseMatcher:
         homophone_min_syllables: int = 2,
         wildcard_below: float = 0.0,
         patterns_by_sound: bool = True,
+        sound_score: float = 1.0,
     ) -> None:
         self.threshold = threshold
+        self._sound_score = sound_score
         by_squashed: dict[str, str] = {}
         for phrase in phrases:
             squashed = normalise(phrase)
@@ -176,7 +179,8 @@ class PhraseMatcher:
                 for m in regex.finditer(heard):
                     o0, o1 = index.span_from_norm(m.start(), m.end())
                     said = index.original[o0:o1]
-                    found.append((Match(o0, o1, said, source, 1.0, "homophone"), m.start()))
+                    match = Match(o0, o1, said, source, self._sound_score, "homophone")
+                    found.append((match, m.start()))
         if fuzzy and self._near_sound and index.syllable_p:
             found += self._near_sound_matches(index, heard)
         if fuzzy and self._near and len(index.syllables) >= 2:

@@ -158,14 +158,32 @@ rules:
 """
 
 
-def test_a_same_sounding_word_never_makes_a_violation():
-    # 砍 sounds as 看: enough to find a required step, never enough to accuse an agent
+def test_a_same_sounding_word_asks_for_review_never_fails_the_agent():
+    # 砍 sounds as 看: enough to find a required step; for forbidden wording only enough to
+    # ask a QA lead to listen (needs_review leaning failed), never a violation alone
     sound_pack = parse_pack(RUDE_BY_SOUND)
     transcript = heard(call(("a", "那你自己砍着办吧"), ("c", "好吧")))
     got = outcomes(sound_pack, transcript)
-    assert got == {"brush_off": "passed", "look_it_up": "passed"}
+    assert got == {"brush_off": "needs_review", "look_it_up": "passed"}
+    [brush_off] = [r for r in evaluate(transcript, sound_pack) if r.id == "brush_off"]
+    assert brush_off.leaning == "failed" and "砍着办" in brush_off.reason
     said = outcomes(sound_pack, heard(call(("a", "那你自己看着办吧"), ("c", "好吧"))))
     assert said["brush_off"] == "failed"
+    written = outcomes(sound_pack, call(("a", "那你自己砍着办吧"), ("c", "好吧")))
+    assert written["brush_off"] == "passed"  # a written transcript means what it says
+
+
+def test_the_workload_excuse_heard_with_a_homophone_goes_to_review(pack):
+    # 各个 (gege) for 个个: the recogniser's spelling of 哪能个个都记得
+    excuse = (("a", "您好，华信银行"), ("c", "你们答应过的"), ("a", "我们每天电话那么多,哪能各个都记得"))
+    [rude] = [r for r in evaluate(heard(call(*excuse)), pack) if r.id == "forbidden_language"]
+    assert (rude.outcome, rude.leaning) == ("needs_review", "failed")
+    [clean] = [
+        r
+        for r in evaluate(heard(call(*excuse[:2], ("a", "我们每天电话那么多,各个都会记下来"))), pack)
+        if r.id == "forbidden_language"
+    ]
+    assert clean.outcome == "passed"
 
 
 # --- a run-on turn: the speaker's pauses are its clauses ---------------------------------
