@@ -67,3 +67,11 @@ def short_call_wav(tmp_path_factory) -> Path:
 
     call = build_call("short-enquiry", SCRIPTS["enquiry_card_bill"][:3], agent_channel=1)
     return write_call(call, tmp_path_factory.mktemp("calls") / "short-enquiry.wav")
+
+
+@pytest.fixture(scope="session")
+def pack():
+    """The bank's rule pack as shipped, loaded once for every test that reads it."""
+    from rules import default_pack_path, load_pack
+
+    return load_pack(default_pack_path())

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 import pytest
 
 from core.transcript import Transcript
-from rules import default_pack_path, evaluate, load_pack, parse_pack
+from rules import evaluate, parse_pack
 from rules.call_view import CLAUSE_PAUSE_S, CallView
 from rules.compiled import compile_pack
 from rules.matching import PhraseMatcher
@@ -23,11 +23,6 @@ from tests.test_rules_engine import call
 SURE = 0.95
 WORD_S = 0.2  # one character a word, spoken back to back
 PAUSE_S = 0.5
-
-
-@pytest.fixture(scope="module")
-def pack():
-    return load_pack(default_pack_path())
 
 
 def heard(transcript: Transcript, pauses: Mapping[int, set[int]] | None = None) -> Transcript:
@@ -175,12 +170,18 @@ def test_a_same_sounding_word_asks_for_review_never_fails_the_agent():
 
 def test_the_workload_excuse_heard_with_a_homophone_goes_to_review(pack):
     # 各个 (gege) for 个个: the recogniser's spelling of 哪能个个都记得
-    excuse = (("a", "您好，华信银行"), ("c", "你们答应过的"), ("a", "我们每天电话那么多,哪能各个都记得"))
+    excuse = (
+        ("a", "您好，华信银行"),
+        ("c", "你们答应过的"),
+        ("a", "我们每天电话那么多,哪能各个都记得"),
+    )
     [rude] = [r for r in evaluate(heard(call(*excuse)), pack) if r.id == "forbidden_language"]
     assert (rude.outcome, rude.leaning) == ("needs_review", "failed")
     [clean] = [
         r
-        for r in evaluate(heard(call(*excuse[:2], ("a", "我们每天电话那么多,各个都会记下来"))), pack)
+        for r in evaluate(
+            heard(call(*excuse[:2], ("a", "我们每天电话那么多,各个都会记下来"))), pack
+        )
         if r.id == "forbidden_language"
     ]
     assert clean.outcome == "passed"

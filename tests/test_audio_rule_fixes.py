@@ -15,7 +15,6 @@ from __future__ import annotations
 import pytest
 
 from core.transcript import Transcript
-from rules import default_pack_path, load_pack
 from rules.matching import PhraseMatcher
 from rules.near_homophones import fold_nasal
 from rules.text_index import TextIndex
@@ -35,11 +34,6 @@ LIMIT_CHANGE = (
     ("a", "好的，已经为您调整成功了。"),
     *CLOSING,
 )
-
-
-@pytest.fixture(scope="module")
-def pack():
-    return load_pack(default_pack_path())
 
 
 def with_turns(**replaced: str) -> list[tuple[str, str]]:

@@ -25,13 +25,7 @@ from __future__ import annotations
 
 import pytest
 
-from rules import default_pack_path, load_pack
 from tests.test_rules_engine import CLOSING, GREETING, call, results
-
-
-@pytest.fixture(scope="module")
-def pack():
-    return load_pack(default_pack_path())
 
 
 def outcomes(pack, *turns: tuple[str, str]) -> dict[str, str]:

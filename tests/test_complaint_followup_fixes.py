@@ -16,15 +16,9 @@ from __future__ import annotations
 
 import pytest
 
-from rules import default_pack_path, load_pack
 from tests.test_rules_engine import CLOSING, GREETING, call, results
 
 COMPLAINT_RULES = ("complaint_apology", "complaint_time_commitment")
-
-
-@pytest.fixture(scope="module")
-def pack():
-    return load_pack(default_pack_path())
 
 
 def outcomes(pack, *turns: tuple[str, str]) -> dict[str, str]:

@@ -26,16 +26,10 @@ from __future__ import annotations
 
 import pytest
 
-from rules import default_pack_path, load_pack
 from tests.test_blind_split_fixes import outcomes
 from tests.test_rules_engine import CLOSING, GREETING
 
 COMPLAINT_RULES = ("complaint_apology", "complaint_time_commitment")
-
-
-@pytest.fixture(scope="module")
-def pack():
-    return load_pack(default_pack_path())
 
 
 def complaint_call(

@@ -12,23 +12,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 import yaml
 
 from core.transcript import Transcript
 from rules.engine import evaluate
-from rules.pack_loading import default_pack_path, load_pack
 
 DATA = Path(__file__).parent / "data"
 # the tuning splits only (ub is held out: never read here)
 SPLITS = (DATA / "eval_audio" / "calls_ua.yaml", DATA / "eval_tune" / "calls_uc.yaml",
           DATA / "eval_tune" / "calls_ud.yaml")  # fmt: skip
 DEV = DATA / "eval"
-
-
-@pytest.fixture(scope="module")
-def pack():
-    return load_pack(default_pack_path())
 
 
 def _script_transcript(call_id: str, lines: list[dict[str, str]]) -> Transcript:

@@ -9,17 +9,9 @@ import asyncio
 import json
 
 import numpy as np
-import pytest
 
 from pipeline.live.events import CallClosed
 from tests.test_live import Collected, _engine
-
-
-@pytest.fixture(scope="module")
-def pack():
-    from rules import default_pack_path, load_pack
-
-    return load_pack(default_pack_path())
 
 
 def test_close_reasons_with_chinese_fit_the_close_frame(whisper, pack, tmp_path):

@@ -5,11 +5,8 @@ nothing. Each call is whisper-base's transcript of the recording, as recognised.
 
 from __future__ import annotations
 
-import pytest
-
 from core.transcript import Transcript
 from rules.engine import evaluate
-from rules.pack_loading import default_pack_path, load_pack
 
 # (a = agent / c = customer, start s, end s, recognised text)
 UA18_WRONG_TRANSFER_BLAME = (
@@ -54,11 +51,6 @@ UA24_LOSS_OFFER_DECLINED = (
     ("c", 42.4, 43.02, "没有了"),
     ("a", 43.78, 47.26, "好的,谢谢您来点,希望您顺利找到再见"),
 )
-
-
-@pytest.fixture(scope="module")
-def pack():
-    return load_pack(default_pack_path())
 
 
 def _outcomes(call_id: str, recognised, pack) -> dict[str, str]:

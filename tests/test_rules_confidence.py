@@ -9,7 +9,7 @@ import pytest
 
 from core.errors import RulePackError
 from core.transcript import Transcript
-from rules import default_pack_path, evaluate, load_pack, parse_pack
+from rules import evaluate, parse_pack
 from tests.test_rules_engine import CLOSING, GREETING, call, results
 
 OPERATION_RULES = (
@@ -18,11 +18,6 @@ OPERATION_RULES = (
     "customer_consent",
     "result_confirmation",
 )
-
-
-@pytest.fixture(scope="module")
-def pack():
-    return load_pack(default_pack_path())
 
 
 def test_every_outcome_carries_a_confidence(pack):

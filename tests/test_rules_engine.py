@@ -10,7 +10,7 @@ import pytest
 from core.analysis import RuleResult
 from core.errors import ConfigError
 from core.transcript import Transcript
-from rules import default_pack_path, evaluate, find, load_pack
+from rules import evaluate, find
 
 GREETING = "您好，云川银行，工号3017，很高兴为您服务。"
 CLOSING = [
@@ -32,11 +32,6 @@ CARD_LOSS = [
     ("a", "您的卡已经挂失成功了，稍后会收到短信通知。"),
     *CLOSING,
 ]
-
-
-@pytest.fixture(scope="module")
-def pack():
-    return load_pack(default_pack_path())
 
 
 def call(*turns: tuple[str, str] | tuple[str, str, float], gap: float = 0.5) -> Transcript:

@@ -12,16 +12,10 @@ from __future__ import annotations
 
 import pytest
 
-from rules import default_pack_path, load_pack
 from tests.test_rules_confidence import OPERATION_RULES
 from tests.test_rules_engine import CLOSING, GREETING, call, results
 
 COMPLAINT_RULES = ("complaint_apology", "complaint_time_commitment")
-
-
-@pytest.fixture(scope="module")
-def pack():
-    return load_pack(default_pack_path())
 
 
 def _complaint_call(grievance: str, *answer: str) -> list[tuple[str, str]]:

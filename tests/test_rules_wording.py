@@ -10,14 +10,9 @@ from __future__ import annotations
 import pytest
 
 from core.errors import RulePackError
-from rules import default_pack_path, load_pack, parse_pack
+from rules import parse_pack
 from tests.test_rules_confidence import OPERATION_RULES, SMALL
 from tests.test_rules_engine import CLOSING, GREETING, call, results
-
-
-@pytest.fixture(scope="module")
-def pack():
-    return load_pack(default_pack_path())
 
 
 def _code_call(answer: str) -> list[tuple[str, str]]:

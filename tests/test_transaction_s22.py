@@ -12,9 +12,6 @@ The sentences are written for these tests, not taken from the evaluation calls."
 
 from __future__ import annotations
 
-import pytest
-
-from rules import default_pack_path, load_pack
 from tests.test_blind_split_fixes import outcomes
 from tests.test_rules_engine import CLOSING
 
@@ -24,11 +21,6 @@ TRANSACTION_RULES = (
     "customer_consent",
     "result_confirmation",
 )
-
-
-@pytest.fixture(scope="module")
-def pack():
-    return load_pack(default_pack_path())
 
 
 def test_the_greetings_open_question_is_no_consent_request(pack):

@@ -13,7 +13,7 @@ import pytest
 
 from core.errors import RulePackError
 from core.transcript import Transcript
-from rules import default_pack_path, evaluate, load_pack, parse_pack
+from rules import evaluate, parse_pack
 from rules.matching import PhraseMatcher
 from rules.text_index import TextIndex
 from tests.test_rules_engine import CLOSING, GREETING, call
@@ -33,11 +33,6 @@ CARD_LOSS = (
     *CLOSING,
 )
 REPLY_TURN = 6
-
-
-@pytest.fixture(scope="module")
-def pack():
-    return load_pack(default_pack_path())
 
 
 def heard(transcript: Transcript, unsure: Mapping[tuple[int, int], float]) -> Transcript:
