@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from core.errors import RulePackError
 from rules.pack import RulePack, references
+from rules.pack_words import expand_words
 
 
 def default_pack_path() -> Path:
@@ -42,6 +43,7 @@ def parse_pack(text: str | Mapping[str, Any], *, source: str = "<rule pack>") ->
             f"{source}: a rule pack is a mapping with name, version, events and rules "
             f"(got {type(data).__name__})"
         )
+    data = expand_words(data, source)
     try:
         pack = RulePack.model_validate(data)
     except ValidationError as exc:
