@@ -304,13 +304,17 @@ class DriverClassifier:
         early = per_side_index(telling) < cfg.keyword_vote_turns
         voting = keyword_said[:, :-1] & early[:, None]
         customer = np.array([side(u) == "customer" for u in telling])
-        vote = np.where(side_questions(voting, customer), cfg.side_question_vote, 1.0)
+        aside = side_questions(voting, customer)
+        vote = np.where(aside, cfg.side_question_vote, 1.0)
         votes = voting * vote * cfg.keyword_vote + shares[:, :-1]
         totals = (votes * weights[:, None]).sum(axis=0)
         mass = float(totals.sum()) or 1.0
         ranked = [int(c) for c in np.argsort(-totals)]
         named = (keyword_said[:, :-1] & customer[:, None]).any(axis=0)
-        order = cause_first(ranked, ex.outranks, named)
+        # only a driver named as the reason may go before the leader: the customer asking
+        # why the card was frozen, then adding 我没出过国, called about the freeze
+        as_reason = (keyword_said[:, :-1] & customer[:, None] & ~aside).any(axis=0)
+        order = cause_first(ranked, ex.outranks, as_reason)
         promoted = order[0] if order[0] != ranked[0] else None  # it needs no share
         # the driver it was put before is its consequence (the freeze of a fraud, the
         # arrears of a loan): part of it, not a second reason

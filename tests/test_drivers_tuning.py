@@ -255,6 +255,10 @@ def test_a_short_calls_quick_answer_is_sure_only_when_the_customer_named_the_dri
         ("这个月账单有一笔网上的消费，我没买过啊", "card_fraud_dispute"),
         # a teller named in passing is no complaint about service (was service_complaint)
         ("上午在柜台，柜员说我这个存单到期会自动转存，我想取消转存", "deposits"),
+        # charges at an hour the customer was asleep: a fraud, not the freeze it brings
+        ("半夜两点信用卡被刷了三千多，什么直播打赏，我在睡觉啊", "card_fraud_dispute"),
+        # a salesperson who keeps ringing: the calls, not the product they push
+        ("你们有个客户经理天天给我打电话推基金，说了不要还打", "marketing_calls"),
     ],
 )
 def test_ways_of_saying_a_reason_the_taxonomy_once_missed(classifier, said, driver):
@@ -331,3 +335,19 @@ def test_a_driver_the_customer_names_after_their_reason_counts_as_a_side_questio
     full_share = {h.driver: h.score for h in full.drivers}
     assert result.primary == reason
     assert share.get(asked, 0.0) < full_share[asked]
+
+
+def test_a_cause_named_as_a_side_question_does_not_go_before_the_reason(classifier):
+    """``outranks`` puts a fraud before the freeze it led to only when the customer names it
+    as the reason: asking why the card was frozen and then adding that they were never
+    abroad is a call about the freeze."""
+    from pipeline.drivers import Utterance
+
+    call = [
+        Utterance("您好，请问有什么可以帮您？", 0, 0.0, "agent"),
+        Utterance("我的卡今天刷不了，显示被冻结了，怎么回事", 1, 3.0, "customer"),
+        Utterance("系统显示昨晚有一笔境外的消费被拦截了，卡就自动冻上了。", 2, 8.0, "agent"),
+        Utterance("境外？我没出过国啊。那现在怎么恢复？", 3, 13.0, "customer"),
+        Utterance("带身份证到网点就可以解冻。", 4, 17.0, "agent"),
+    ]
+    assert classifier.classify(call).primary == "card_loss_freeze"
