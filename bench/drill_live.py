@@ -312,6 +312,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sentiment", action="store_true", help="load the sentiment model too")
     parser.add_argument("--work", type=Path, help="scratch folder kept afterwards")
     args = parser.parse_args(argv)
+    needed = [*GOOD, FINAL, "ua07-online-login-reset-result-try"]
+    missing = [c for c in needed if not (RECORDINGS / f"{c}.wav").is_file()]
+    if missing:
+        parser.exit(
+            2,
+            f"{RECORDINGS}: the drill streams these WAV recordings, missing: {', '.join(missing)}"
+            "\nmake them with: .venv/bin/python -m synth.eval_calls tests/data/eval_audio"
+            f" {RECORDINGS.parent} --only {' '.join(dict.fromkeys(needed))}"
+            " (or point CALLQA_EVAL_AUDIO at a folder that has them)\n",
+        )
     with tempfile.TemporaryDirectory(prefix="callqa-drill-live-") as temp:
         work = (args.work or Path(temp)).resolve()
         work.mkdir(parents=True, exist_ok=True)
