@@ -259,6 +259,9 @@ def test_a_short_calls_quick_answer_is_sure_only_when_the_customer_named_the_dri
         ("半夜两点信用卡被刷了三千多，什么直播打赏，我在睡觉啊", "card_fraud_dispute"),
         # a salesperson who keeps ringing: the calls, not the product they push
         ("你们有个客户经理天天给我打电话推基金，说了不要还打", "marketing_calls"),
+        # the error the app shows, the words that survive recognition when 手机银行 does not
+        # (was password_login)
+        ("我网银一登进去就显示系统异常，你们是不是出问题了", "app_fault"),
     ],
 )
 def test_ways_of_saying_a_reason_the_taxonomy_once_missed(classifier, said, driver):
