@@ -311,10 +311,7 @@ class DriverClassifier:
         mass = float(totals.sum()) or 1.0
         ranked = [int(c) for c in np.argsort(-totals)]
         named = (keyword_said[:, :-1] & customer[:, None]).any(axis=0)
-        # only a driver named as the reason may go before the leader: the customer asking
-        # why the card was frozen, then adding 我没出过国, called about the freeze
-        as_reason = (keyword_said[:, :-1] & customer[:, None] & ~aside).any(axis=0)
-        order = cause_first(ranked, ex.outranks, as_reason)
+        order = cause_first(ranked, ex.outranks, keyword_said[:, :-1] & customer[:, None] & ~aside)
         promoted = order[0] if order[0] != ranked[0] else None  # it needs no share
         # the driver it was put before is its consequence (the freeze of a fraud, the
         # arrears of a loan): part of it, not a second reason
