@@ -120,14 +120,11 @@ def per_side_index(telling: Sequence[Utterance]) -> np.ndarray:
 
 
 def cause_first(
-    order: list[int], outranks: Sequence[frozenset[int]], as_reason: np.ndarray
+    order: list[int], outranks: Sequence[frozenset[int]], named: np.ndarray
 ) -> list[int]:
-    """``order`` (drivers best first) with a driver the customer named as their reason put
+    """``order`` (drivers best first) with a driver the customer ``named`` (by keyword) put
     before the leader when the taxonomy says it outranks it: the fraud before the freeze it
-    led to, a closure before the fee that prompted it. ``as_reason``: per utterance and
-    driver, the customer's keyword of it, not a side question (asking why the card was
-    frozen, then adding 我没出过国, is a call about the freeze)."""
-    named = as_reason.any(axis=0)
+    led to, a closure before the fee that prompted it."""
     lead = order[0]
     for c in order[1:]:
         if named[c] and lead in outranks[c]:

@@ -304,14 +304,13 @@ class DriverClassifier:
         early = per_side_index(telling) < cfg.keyword_vote_turns
         voting = keyword_said[:, :-1] & early[:, None]
         customer = np.array([side(u) == "customer" for u in telling])
-        aside = side_questions(voting, customer)
-        vote = np.where(aside, cfg.side_question_vote, 1.0)
+        vote = np.where(side_questions(voting, customer), cfg.side_question_vote, 1.0)
         votes = voting * vote * cfg.keyword_vote + shares[:, :-1]
         totals = (votes * weights[:, None]).sum(axis=0)
         mass = float(totals.sum()) or 1.0
         ranked = [int(c) for c in np.argsort(-totals)]
         named = (keyword_said[:, :-1] & customer[:, None]).any(axis=0)
-        order = cause_first(ranked, ex.outranks, keyword_said[:, :-1] & customer[:, None] & ~aside)
+        order = cause_first(ranked, ex.outranks, named)
         promoted = order[0] if order[0] != ranked[0] else None  # it needs no share
         # the driver it was put before is its consequence (the freeze of a fraud, the
         # arrears of a loan): part of it, not a second reason

@@ -338,19 +338,3 @@ def test_a_driver_the_customer_names_after_their_reason_counts_as_a_side_questio
     full_share = {h.driver: h.score for h in full.drivers}
     assert result.primary == reason
     assert share.get(asked, 0.0) < full_share[asked]
-
-
-def test_a_cause_named_as_a_side_question_does_not_go_before_the_reason(classifier):
-    """``outranks`` puts a fraud before the freeze it led to only when the customer names it
-    as the reason: asking why the card was frozen and then adding that they were never
-    abroad is a call about the freeze."""
-    from pipeline.drivers import Utterance
-
-    call = [
-        Utterance("您好，请问有什么可以帮您？", 0, 0.0, "agent"),
-        Utterance("我的卡今天刷不了，显示被冻结了，怎么回事", 1, 3.0, "customer"),
-        Utterance("系统显示昨晚有一笔境外的消费被拦截了，卡就自动冻上了。", 2, 8.0, "agent"),
-        Utterance("境外？我没出过国啊。那现在怎么恢复？", 3, 13.0, "customer"),
-        Utterance("带身份证到网点就可以解冻。", 4, 17.0, "agent"),
-    ]
-    assert classifier.classify(call).primary == "card_loss_freeze"
