@@ -45,6 +45,7 @@ GOOD = (
     "ub24-pin-unlock-impatient-agent",
 )
 FINAL = "ub45-big-cash-refused-angry-customer"
+SPEECH = "ua07-online-login-reset-result-try"  # its first seconds: mono speech for bad streams
 MP3 = Path("/work/shared/data/real/faster-whisper/hotwords.mp3")
 TEXT = ROOT / "README.md"
 RATE = 8000
@@ -138,7 +139,7 @@ def streams() -> list[tuple[Stream, list[tuple[str, Any]]]]:
         pcm, ch = read_pcm(call)
         script = [("meta", meta(call, ch)), ("pcm", pcm), ("end", None)]
         plan.append((Stream(f"good {call[:4]}", call, "ended", ch), script))
-    speech, _ = read_pcm("ua07-online-login-reset-result-try", 4.0)  # mono speech
+    speech, _ = read_pcm(SPEECH, 4.0)
     text = TEXT.read_bytes()
     text = (text * (1 + 40_000 // len(text)))[:40_000]
     half_s, one_s = speech[:8000], speech[:16000]
@@ -312,7 +313,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sentiment", action="store_true", help="load the sentiment model too")
     parser.add_argument("--work", type=Path, help="scratch folder kept afterwards")
     args = parser.parse_args(argv)
-    needed = [*GOOD, FINAL, "ua07-online-login-reset-result-try"]
+    needed = [*GOOD, FINAL, SPEECH]
     missing = [c for c in needed if not (RECORDINGS / f"{c}.wav").is_file()]
     if missing:
         parser.exit(

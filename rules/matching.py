@@ -100,7 +100,6 @@ class PhraseMatcher:
         fuzzy_min_syllables: int = 4,
         homophone_min_syllables: int = 2,
         wildcard_below: float = 0.0,
-        patterns_by_sound: bool = True,
         sound_score: float = 1.0,
     ) -> None:
         self.threshold = threshold
@@ -132,11 +131,9 @@ class PhraseMatcher:
         self._near = near
         self._wildcards = wildcards
         self._patterns = [(p, re.compile(p)) for p in patterns]
-        self._sound = SoundWords(patterns) if patterns_by_sound and not exact else None
+        self._sound = SoundWords(patterns) if not exact else None
         self._near_sound = (
-            SoundWords(patterns, fold=fold_nasal)
-            if patterns_by_sound and not exact and wildcard_below > 0
-            else None
+            SoundWords(patterns, fold=fold_nasal) if not exact and wildcard_below > 0 else None
         )
         self._exclude = re.compile("|".join(f"(?:{p})" for p in exclude)) if exclude else None
         self._clause = exclude_scope == "clause"
