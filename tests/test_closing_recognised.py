@@ -24,7 +24,12 @@ def closing(pack, *turns: tuple[str, str]) -> str:
     return outcomes(pack, *BODY, *turns)["closing"]
 
 
-QUESTIONS = ["还有杀药帮忙的吗", "您还有要办理的吗?", "还需要我帮您处理的吗"]
+QUESTIONS = [
+    "还有杀药帮忙的吗",
+    "您还有要办理的吗?",
+    "还需要我帮您处理的吗",
+    "好的,其他方面,还有疑问吗?",
+]
 
 
 @pytest.mark.parametrize("question", QUESTIONS)
