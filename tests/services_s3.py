@@ -243,6 +243,12 @@ def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
         "-s3.port.iceberg=0",
         "-s3.port.lance=0",
         "-volume.preStopSeconds=0",
+        # weed sizes its volumes and their number from the disk's free space: on a disk
+        # 89 % full (12 GB free) it refused new buckets after about twenty (InternalError on
+        # put). The tests write a few kilobytes a bucket, so both are fixed instead (a
+        # volume is a sparse file: it takes only what is written to it)
+        "-master.volumeSizeLimitMB=64",
+        "-volume.max=1000",
         f"-s3.localSocket={home / 's3.sock'}",
         f"-filer.localSocket={home / 'filer.sock'}",
     ]
