@@ -1,5 +1,6 @@
 """The closing as a recogniser writes it: 还有啥要帮忙的吗 with its 啥 misheard (还有杀药帮忙
-的吗) still asks what else the customer needs, and a farewell wish whose 祝 was lost
+的吗), or the bare 还有疑问吗 whose 其他 came before it, still asks what else the customer
+needs, and a farewell wish whose 祝 was lost
 (读您和家人平平安安) is still a polite farewell. Neither makes a closing out of a
 question about something else, nor out of the wish said without the other half.
 
