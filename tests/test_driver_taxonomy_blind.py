@@ -1,5 +1,5 @@
 """Call drivers for ways of stating a reason that calls written without the taxonomy in view
-(calls_ug, calls_uh) showed it missed (issue 12): a loan's penalty is the loan's, an unknown
+(calls_ug, calls_uh, calls_ul) showed it missed (issue 12): a loan's penalty is the loan's, an unknown
 charge found while asking about points is a dispute, a Traditional-script time deposit, the
 registered number or a company's details changed, being passed around on the line, and a
 wait for a code that is no complaint about service. The sentences are written for these
@@ -54,6 +54,19 @@ CALLS = {
             "顺便问下，我这期账单哪天要还？",
         ],
         "service_complaint",
+    ),
+    # (calls_ul, session 25: an address, a replacement card that never came, a disputed charge)
+    "a new mailing address for the bill (账单 is also the bill's word)": (
+        ["是这样，我们家搬家了，以后信用卡账单寄到新地址，这个能改吗？"],
+        "account_changes",
+    ),
+    "a replacement card that never arrived": (
+        ["我上个月补的卡到今天都没收到，快递查不到，到底寄了没有？"],
+        "card_services",
+    ),
+    "chasing a disputed charge": (
+        ["我之前提了一笔争议交易，两百多那笔，说好半个月给结果，现在还没消息。"],
+        "card_fraud_dispute",
     ),
 }
 
