@@ -99,6 +99,11 @@ class CallSentiment(_Frozen):
     )
     customer_delta: float | None = None
     customer_trajectory_turns: int | None = None
+    customer_thanked_turn: int | None = Field(
+        default=None,
+        description="the agent turn that answered the customer's thanks (不客气) near the end;"
+        " a neutral end is then read as positive",
+    )
     calmed_down: bool | None = None
     customer_most_negative_turn: int | None = None
     customer_most_negative_score: float | None = None

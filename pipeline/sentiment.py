@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Literal
 
 from core.analysis import CallSentiment, SpeakerSentiment, Tone, TurnSentiment
 from core.errors import ConfigError
-from core.transcript import Transcript
+from core.transcript import Transcript, Turn
 from pipeline.redact.options import PLACEHOLDERS
 
 if TYPE_CHECKING:
@@ -46,6 +46,8 @@ BACKCHANNELS: frozenset[str] = frozenset(
         "拜拜", "bye",
     }
 )  # fmt: skip
+# The agent's answer to thanks: 不客气 follows 谢谢 as 再见 follows 再见.
+THANKS_REPLIES: tuple[str, ...] = ("不客气", "不用谢", "不用客气", "别客气", "不謝", "不用謝")
 _NON_WORD = re.compile(r"[\s\W_]+", re.UNICODE)
 # the redactor's placeholders, and a run of its mask character (＊)
 _PLACEHOLDER = re.compile("|".join([*(re.escape(p) for p in PLACEHOLDERS.values()), "＊+"]))
@@ -62,6 +64,11 @@ class SentimentOptions:
     last N turns instead. ``negative_below``: a start or end mean below this is negative
     (means are milder than single turns, so this sits inside the model's neutral band).
     ``min_customer_turns``: fewer scored customer turns give no trajectory.
+    ``thanks_replies``: an agent's answer to thanks (不客气); said after the customer's end
+    window began, it shows the customer thanked, and an end that reads no worse than
+    ``negative_below`` and below ``thanked_end`` is raised to ``thanked_end`` (positive): on
+    a recording the thanks itself is the word most often lost or garbled (收到了，接下 for
+    收到了，谢谢), and on written calls a flat 好的谢谢 reads neutral. Empty: off.
     """
 
     min_chars: int = 2
@@ -70,6 +77,8 @@ class SentimentOptions:
     trajectory_turns: int | None = None
     negative_below: float = -0.2
     min_customer_turns: int = 2
+    thanks_replies: tuple[str, ...] = THANKS_REPLIES
+    thanked_end: float = 0.5
 
     def __post_init__(self) -> None:
         if not 0 < self.trajectory_share <= 0.5:
@@ -81,6 +90,10 @@ class SentimentOptions:
             raise ConfigError(
                 f"sentiment trajectory_turns={self.trajectory_turns!r}: expected a count >= 1"
                 " or None (use trajectory_share)"
+            )
+        if not 0 < self.thanked_end <= 1:
+            raise ConfigError(
+                f"sentiment thanked_end={self.thanked_end!r}: expected a score in (0, 1]"
             )
         if not -1 < self.negative_below <= 0:
             raise ConfigError(
@@ -142,6 +155,10 @@ def call_sentiment(
     customer = by_speaker["customer"]
     agent = by_speaker["agent"]
     start, end, window = _trajectory(customer, options)
+    thanked = _thanks_answered(turns, customer, window, options)
+    lifted = end is not None and options.negative_below <= end < options.thanked_end
+    if thanked is not None and lifted:
+        end = options.thanked_end
     calmed: bool | None = None
     if start is not None and end is not None and start < options.negative_below:
         calmed = end >= options.negative_below
@@ -160,6 +177,7 @@ def call_sentiment(
         customer_end=end,
         customer_delta=None if start is None or end is None else round(end - start, 3),
         customer_trajectory_turns=window,
+        customer_thanked_turn=thanked,
         calmed_down=calmed,
         customer_most_negative_turn=None if lowest is None else lowest.turn,
         customer_most_negative_score=None if lowest is None else lowest.score,
@@ -182,6 +200,23 @@ def _trajectory(
     else:
         window = max(1, int(len(customer) * options.trajectory_share))
     return _mean(customer[:window]), _mean(customer[-window:]), window
+
+
+def _thanks_answered(
+    turns: Sequence[Turn],
+    customer: Sequence[TurnSentiment],
+    window: int | None,
+    options: SentimentOptions,
+) -> int | None:
+    """The agent turn that answers the customer's thanks (不客气) within the customer's
+    end window (from its first turn on), or None."""
+    if window is None or not options.thanks_replies:
+        return None
+    first = customer[-window].turn
+    for i in range(first + 1, len(turns)):
+        if turns[i].speaker == "agent" and any(r in turns[i].text for r in options.thanks_replies):
+            return i
+    return None
 
 
 def _speaker_summary(

@@ -184,6 +184,14 @@ def test_call_page_shows_the_redacted_transcript_and_never_the_source(clients):
     assert data["turns"] and data["rules"] and data["flags"]
 
 
+def test_call_page_says_why_the_end_reads_thanked(clients):
+    """ev03: the agent's 不客气 at turn 12 answers the customer's thanks."""
+    page = clients["qa"].get("/calls/ev03-transfer-limit-let-me-check")
+    assert "the agent answered thanks at turn 12" in page.text
+    page = clients["qa"].get("/calls/ev02-debit-freeze-verify-after")
+    assert page.status_code == 200 and "answered thanks" not in page.text
+
+
 def test_every_look_at_a_transcript_or_recording_is_audited(clients, console_data):
     call_id = "ev08-bill-instalment-fees"
     target = f"call:{call_id}"

@@ -212,6 +212,7 @@ def test_summary_keys_and_agent_tone(sentiment):
         "customer_end",
         "customer_delta",
         "customer_trajectory_turns",
+        "customer_thanked_turn",
         "calmed_down",
         "customer_most_negative_turn",
         "customer_most_negative_score",
@@ -464,3 +465,73 @@ def test_customer_mood_at_the_end_of_the_development_calls(sentiment):
         mood = "neutral" if end is None else sentiment.label_for(end)
         agree += mood == label["sentiment_customer_end"]
     assert agree / len(labels) >= 0.70, f"{agree}/{len(labels)}"
+
+
+# --- the agent's answer to thanks (不客气) -------------------------------------------------
+
+# the customer's thanks lost in recognition: what is left of it reads neutral
+THANKS_GARBLED = [
+    ("agent", "您好，云川银行，工号3017，请问有什么可以帮您？"),
+    ("customer", "我想把信用卡的自动还款开一下。"),
+    ("agent", "好的，已经给您开通了，开通短信发您手机了。"),
+    ("customer", "好，短信收到了，卸卸"),
+    ("agent", "不客气，还有其他需要吗？"),
+    ("customer", "没了。"),
+]
+
+
+def test_an_answer_to_thanks_shows_the_customer_thanked(sentiment):
+    from pipeline.sentiment import SentimentOptions, call_sentiment
+
+    plain = call_sentiment(_call(THANKS_GARBLED), sentiment, SentimentOptions(thanks_replies=()))
+    assert plain.customer_end is not None and -0.2 <= plain.customer_end < 0.4  # neutral
+    summary = call_sentiment(_call(THANKS_GARBLED), sentiment)
+    assert summary.customer_thanked_turn == 4
+    assert summary.customer_end == 0.5  # positive in the model's bands (> 0.4)
+
+
+def test_no_answer_to_thanks_leaves_the_end_as_the_customer_said_it(sentiment):
+    from pipeline.sentiment import call_sentiment
+
+    lines = [*THANKS_GARBLED[:4], ("agent", "好的，还有其他需要吗？"), THANKS_GARBLED[5]]
+    summary = call_sentiment(_call(lines), sentiment)
+    assert summary.customer_thanked_turn is None
+    assert summary.customer_end is not None and summary.customer_end < 0.4
+
+
+def test_an_angry_end_stays_angry_whatever_the_agent_answers(sentiment):
+    from pipeline.sentiment import call_sentiment
+
+    lines = [
+        ("customer", "我的卡怎么又被冻了？"),
+        ("agent", "我帮您看一下。"),
+        ("customer", "你们这服务太差了，我要投诉，浪费我一下午"),
+        ("agent", "不客气，再见。"),
+    ]
+    summary = call_sentiment(_call(lines), sentiment)
+    assert summary.customer_thanked_turn == 3
+    assert summary.customer_end is not None and summary.customer_end < -0.2
+
+
+def test_an_answer_to_thanks_before_the_end_does_not_count(sentiment):
+    from pipeline.sentiment import call_sentiment
+
+    lines = [
+        ("customer", "我想问一下年费的事。"),
+        ("agent", "好的，首年免年费。"),
+        ("customer", "明白了，谢谢。"),
+        ("agent", "不客气。"),
+        ("customer", "还有，我的账单日能改吗？"),
+        ("agent", "可以改到每月十号。"),
+        ("customer", "那就改到十号吧。"),
+    ]
+    summary = call_sentiment(_call(lines), sentiment)
+    assert summary.customer_trajectory_turns == 1
+    assert summary.customer_thanked_turn is None
+
+
+def test_thanked_end_is_checked():
+    from pipeline.sentiment import SentimentOptions
+
+    with pytest.raises(ConfigError, match="thanked_end"):
+        SentimentOptions(thanked_end=1.5)
