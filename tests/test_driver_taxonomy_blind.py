@@ -1,8 +1,9 @@
 """Call drivers for ways of stating a reason that calls written without the taxonomy in view
-(calls_ug, calls_uh, calls_ul) showed it missed (issue 12): a loan's penalty is the loan's, an unknown
-charge found while asking about points is a dispute, a Traditional-script time deposit, the
-registered number or a company's details changed, being passed around on the line, and a
-wait for a code that is no complaint about service. The sentences are written for these
+(calls_ug, calls_uh, calls_ul) showed it missed (issue 12): a loan's penalty is the loan's,
+an unknown charge found while asking about points is a dispute, a Traditional-script time
+deposit, the registered number, a mailing address or a company's details changed, being
+passed around on the line, a replacement card that never came, a disputed charge chased,
+and a wait for a code that is no complaint about service. The sentences are written for these
 tests, not taken from an evaluation call. The real e5 model throughout."""
 
 from __future__ import annotations

@@ -159,7 +159,12 @@ def test_chasing_a_broken_promise_is_a_complaint(pack, grievance):
 
 
 def test_a_plain_question_is_no_complaint(pack):
-    turns = (("a", GREETING), ("c", "我想问一下信用卡年费怎么收?"), ("a", "首年免年费。"), ("c", "好,"))
+    turns = (
+        ("a", GREETING),
+        ("c", "我想问一下信用卡年费怎么收?"),
+        ("a", "首年免年费。"),
+        ("c", "好,"),
+    )
     assert outcomes(pack, *turns, *CLOSING)["complaint_apology"] == "not_applicable"
 
 
