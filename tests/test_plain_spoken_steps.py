@@ -185,3 +185,120 @@ def test_the_rhetorical_retort_and_the_shrug_are_cold(pack, retort):
 )
 def test_sympathy_is_not_a_retort(pack, kind):
     assert agent_says(pack, kind) == "passed"
+
+
+# --- found on calls_um (an eighth blind writer): video banking, other centres, other shapes --
+
+
+@pytest.mark.parametrize(
+    "opening",
+    ["您好，华泰信用卡中心，请问您想了解点什么？", "您好，远程服务中心，您想咨询些什么？"],
+)
+def test_a_centre_by_another_name_or_an_offer_to_answer_is_a_greeting(pack, opening):
+    turns = (("a", opening), ("c", "我问下年费,"), ("a", "首年免年费。"), ("c", "好,"))
+    assert outcomes(pack, *turns, *CLOSING)["greeting"] == "passed"
+
+
+def test_a_bare_salutation_is_still_no_greeting(pack):
+    turns = (("a", "您好，您说。"), ("c", "我问下年费,"), ("a", "首年免年费。"), ("c", "好,"))
+    assert outcomes(pack, *turns, *CLOSING)["greeting"] == "failed"
+
+
+def test_anything_else_asked_as_haiyoumeiyou_is_a_closing_question(pack):
+    turns = (
+        ("a", GREETING),
+        ("c", "我问下年费,"),
+        ("a", "首年免年费。"),
+        ("c", "好,"),
+        ("a", "那还有没有别的要办的？"),
+        ("c", "没了,"),
+        ("a", "好的，谢谢您的来电，再见。"),
+    )
+    assert outcomes(pack, *turns)["closing"] == "passed"
+
+
+def test_identity_checked_on_camera_counts():
+    camera = (
+        ("a", "请您把身份证对着摄像头，再看一下镜头。"),
+        ("c", "这样可以吗？"),
+        ("a", "可以了，人脸比对通过。"),
+    )
+    assert reset_call(*camera, RISK, *CONSENT, DONE)["identity_verification"] == "passed"
+
+
+def test_explaining_face_recognition_is_no_identity_check():
+    how = ("a", "您也可以在手机银行里做人脸识别，自己重置。")
+    assert reset_call(how, RISK, *CONSENT, DONE)["identity_verification"] == "failed"
+
+
+def test_an_id_number_the_customer_cannot_give_is_no_check():
+    unanswered = (
+        ("a", "请报一下身份证后四位。"),
+        ("c", "身份证我没带，号码也记不全。"),
+        ("a", "那算了，问题不大。"),
+    )
+    assert reset_call(*unanswered, RISK, *CONSENT, DONE)["identity_verification"] == "failed"
+
+
+@pytest.mark.parametrize(
+    "ask, answer",
+    [
+        ("确认把登录密码重置掉？", "确认,"),
+        ("可以帮您提交密码重置申请。", "好的,帮我提交吧,"),
+    ],
+)
+def test_a_bare_confirm_question_or_an_offer_asks_for_consent(ask, answer):
+    got = reset_call(*IDENTITY, RISK, ("a", ask), ("c", answer), DONE)
+    assert got["customer_consent"] == "passed"
+
+
+@pytest.mark.parametrize("warning", ["重置要收工本费十元。", "重置以后原来保存的收款人就没有了。"])
+def test_a_fee_with_its_amount_or_what_is_lost_is_a_disclosure(warning):
+    assert reset_call(*IDENTITY, ("a", warning), *CONSENT, DONE)["risk_disclosure"] == "passed"
+
+
+def test_a_debit_said_done_is_the_deed_and_a_request_sent_is_its_result(pack):
+    turns = (
+        ("a", GREETING),
+        ("c", "我保管箱的租金过期了，现在续一年。"),
+        *IDENTITY,
+        ("a", "续一年六百元，从您活期扣，可以吗？"),
+        ("c", "可以,"),
+        ("a", "好，扣款成功，续租申请已经送出。"),
+        ("c", "好,"),
+        *CLOSING,
+    )
+    got = outcomes(pack, *turns)
+    assert got["identity_verification"] == "passed"
+    assert got["result_confirmation"] == "passed"
+
+
+def test_a_long_wait_in_hours_is_a_complaint(pack):
+    turns = (("a", GREETING), ("c", "我在你们网点排了两个多钟头，最后说办不了！"))
+    got = outcomes(pack, *turns, ("a", "好的，您说。"), ("c", "嗯,"), *CLOSING)
+    assert got["complaint_apology"] == "failed"
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["那我在国外是不是都取不了钱？", "我想问一下，我的额度怎么突然降了？"],
+)
+def test_a_worried_or_framed_question_is_no_complaint(pack, question):
+    turns = (("a", GREETING), ("c", question), ("a", "我帮您看一下。"), ("c", "嗯,"))
+    assert outcomes(pack, *turns, *CLOSING)["complaint_apology"] == "not_applicable"
+
+
+def test_a_change_out_of_the_blue_thrown_at_the_bank_stays_a_complaint(pack):
+    turns = (("a", GREETING), ("c", "你们怎么突然把我额度降了？"), ("a", "我帮您看一下。"))
+    assert outcomes(pack, *turns, ("c", "嗯,"), *CLOSING)["complaint_apology"] == "failed"
+
+
+@pytest.mark.parametrize(
+    "remark", ["短信都发了好几次，自己不看怪谁呢。", "这个很简单，年轻人一看就懂。"]
+)
+def test_blame_and_age_held_against_the_customer_are_cold(pack, remark):
+    assert agent_says(pack, remark) == "failed"
+
+
+def test_no_one_to_blame_is_not_cold(pack):
+    assert agent_says(pack, "这种情况谁也不能怪，我们一起想办法。") == "passed"
