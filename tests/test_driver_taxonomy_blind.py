@@ -69,6 +69,28 @@ CALLS = {
         ["我之前提了一笔争议交易，两百多那笔，说好半个月给结果，现在还没消息。"],
         "card_fraud_dispute",
     ),
+    # (calls_um: a daily cap said plainly, an app that spins, hours queued at a branch, an
+    # account's yearly review, a repayment asked after)
+    "a daily cap said without 限额": (
+        ["我们公司网银一天只能付三十万，月底货款不够付。"],
+        "transfer_limit",
+    ),
+    "an app that only spins": (
+        ["手机银行一打开就一直转圈，过一会提示网络异常，换了网络也一样。"],
+        "app_fault",
+    ),
+    "hours queued at a branch": (
+        ["我上午在你们网点排了三个钟头，轮到我又说办不了，这算什么？"],
+        "service_complaint",
+    ),
+    "an account's yearly review": (
+        ["我收到短信说个体户账户要做年检，不做的话会怎么样？"],
+        "account_changes",
+    ),
+    "a repayment asked after": (
+        ["我前天晚上还的信用卡，怎么账上还显示没还？"],
+        "card_bill_repayment",
+    ),
 }
 
 
