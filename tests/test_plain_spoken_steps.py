@@ -302,3 +302,69 @@ def test_blame_and_age_held_against_the_customer_are_cold(pack, remark):
 
 def test_no_one_to_blame_is_not_cold(pack):
     assert agent_says(pack, "这种情况谁也不能怪，我们一起想办法。") == "passed"
+
+
+# --- found on calls_un (a ninth blind writer): messy calls, code-switching -----------------
+
+
+def test_asking_whether_the_caller_is_the_holder_verifies_nothing():
+    asked = (("a", "您是持卡人本人吧？"), ("c", "对，是我。"), ("a", "好的，卡号后四位是多少？"))
+    got = reset_call(*asked, ("c", "三三九一。"), RISK, *CONSENT, DONE)
+    assert got["identity_verification"] == "failed"
+
+
+def test_set_up_said_done_is_the_deed():
+    done = ("a", "设定好了，从下个月开始每月自动扣。")
+    got = reset_call(*IDENTITY, RISK, *CONSENT, done)
+    assert got["identity_verification"] == "passed"
+    assert got["result_confirmation"] == "passed"
+
+
+@pytest.mark.parametrize(
+    "warning",
+    ["对方不同意的话，钱没法强行扣回。", "追不到的话，就得您自己去报警了。"],
+)
+def test_money_that_cannot_be_forced_back_is_a_disclosure(warning):
+    assert reset_call(*IDENTITY, ("a", warning), *CONSENT, DONE)["risk_disclosure"] == "passed"
+
+
+def test_telling_the_customer_to_apply_later_is_no_application(pack):
+    turns = (
+        ("a", GREETING),
+        ("c", "我的额度能不能提一下？"),
+        ("a", "您可以过段时间在app里申请提额试试。"),
+        ("c", "哦,"),
+        *CLOSING,
+    )
+    assert outcomes(pack, *turns)["identity_verification"] == "not_applicable"
+
+
+def test_this_you_cannot_even_do_is_condescending(pack):
+    assert agent_says(pack, "点两下就行，这都不会弄啊？") == "failed"
+    assert agent_says(pack, "这个都不会影响您的额度。") == "passed"
+
+
+@pytest.mark.parametrize(
+    "grievance",
+    [
+        "经理说是定期存款，今天才知道是个保险。",
+        "当时根本没说要收手续费，我要求全额退。",
+        "上次说帮我查，到现在也没人回我。",
+    ],
+)
+def test_a_mis_sale_or_a_case_nobody_answered_is_a_complaint(pack, grievance):
+    turns = (("a", GREETING), ("c", grievance), ("a", "我帮您看一下。"), ("c", "嗯,"))
+    assert outcomes(pack, *turns, *CLOSING)["complaint_apology"] == "failed"
+
+
+def test_anything_else_with_a_word_between_is_a_closing_question(pack):
+    turns = (
+        ("a", GREETING),
+        ("c", "我问下年费,"),
+        ("a", "首年免年费。"),
+        ("c", "好,"),
+        ("a", "还要问点别的吗？"),
+        ("c", "没了,"),
+        ("a", "好的，谢谢您的来电，再见。"),
+    )
+    assert outcomes(pack, *turns)["closing"] == "passed"
