@@ -91,6 +91,16 @@ CALLS = {
         ["我前天晚上还的信用卡，怎么账上还显示没还？"],
         "card_bill_repayment",
     ),
+    # (calls_un: a worn card that a machine cannot read is the card's, not the ATM's; a wait
+    # on the line told in minutes)
+    "a worn magnetic stripe": (
+        ["我这张卡磁条好像坏了，刷卡机和ATM都读不出来。"],
+        "card_services",
+    ),
+    "minutes queued on the line, again and again": (
+        ["我今天打了三次，每次都排十几分钟，你们就不能多招几个人吗？"],
+        "service_complaint",
+    ),
 }
 
 
