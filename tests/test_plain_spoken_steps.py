@@ -15,6 +15,7 @@ from __future__ import annotations
 import pytest
 
 from tests.test_blind_split_fixes import agent_says, outcomes
+from tests.test_closing_recognised import closing
 from tests.test_rules_engine import CLOSING, GREETING
 
 IDENTITY = (
@@ -26,9 +27,10 @@ CONSENT = (("a", "现在给您重置,可以吗?"), ("c", "可以,"))
 DONE = ("a", "好的,已经重置成功了,新密码短信发给您了。")
 
 
-def reset_call(*middle: tuple[str, str]) -> dict[str, str]:
+def reset_call(pack, *middle: tuple[str, str]) -> dict[str, str]:
+    """The outcomes of a password-reset call with ``middle`` between its opening and end."""
     return outcomes(
-        pack_holder[0],
+        pack,
         ("a", GREETING),
         ("c", "你好,我网银密码忘了,想重置一下,"),
         *middle,
@@ -37,46 +39,38 @@ def reset_call(*middle: tuple[str, str]) -> dict[str, str]:
     )
 
 
-pack_holder: list = []
-
-
-@pytest.fixture(autouse=True)
-def _pack(pack):
-    pack_holder[:] = [pack]
-
-
 # --- identity -----------------------------------------------------------------------------
 
 
-def test_an_identity_already_checked_counts():
-    got = reset_call(("a", "前面的同事已经核对过您的身份了。"), RISK, *CONSENT, DONE)
+def test_an_identity_already_checked_counts(pack):
+    got = reset_call(pack, ("a", "前面的同事已经核对过您的身份了。"), RISK, *CONSENT, DONE)
     assert got["identity_verification"] == "passed"
 
 
-def test_no_identity_check_still_fails():
-    got = reset_call(("a", "前面的同事把您转过来了。"), RISK, *CONSENT, DONE)
+def test_no_identity_check_still_fails(pack):
+    got = reset_call(pack, ("a", "前面的同事把您转过来了。"), RISK, *CONSENT, DONE)
     assert got["identity_verification"] == "failed"
 
 
 # --- what is no deed of the agent's ----------------------------------------------------------
 
 
-def test_what_the_system_shows_is_no_deed():
+def test_what_the_system_shows_is_no_deed(pack):
     status = ("a", "我看一下,您上次那笔钱显示已经转出了。")
-    got = reset_call(status, ("c", "嗯,"), *IDENTITY, RISK, *CONSENT, DONE)
+    got = reset_call(pack, status, ("c", "嗯,"), *IDENTITY, RISK, *CONSENT, DONE)
     assert got["identity_verification"] == "passed"
 
 
-def test_an_intent_before_the_check_is_no_deed():
+def test_an_intent_before_the_check_is_no_deed(pack):
     intent = ("a", "我帮您重置。麻烦报一下姓名和身份证后四位。")
-    got = reset_call(intent, ("c", "王芳,五五一八,"), RISK, *CONSENT, DONE)
+    got = reset_call(pack, intent, ("c", "王芳,五五一八,"), RISK, *CONSENT, DONE)
     assert got["identity_verification"] == "passed"
     assert got["customer_consent"] == "passed"
 
 
-def test_a_deed_said_done_before_the_check_is_still_late():
+def test_a_deed_said_done_before_the_check_is_still_late(pack):
     done_early = ("a", "我现在给您重置了。")
-    got = reset_call(done_early, *IDENTITY, RISK, *CONSENT, DONE)
+    got = reset_call(pack, done_early, *IDENTITY, RISK, *CONSENT, DONE)
     assert got["identity_verification"] == "failed"
 
 
@@ -91,13 +85,13 @@ def test_a_deed_said_done_before_the_check_is_still_late():
         "要是三个月不登录,账户会自动休眠。",
     ],
 )
-def test_a_consequence_in_plain_words_is_a_disclosure(warning):
-    got = reset_call(*IDENTITY, ("a", warning), *CONSENT, DONE)
+def test_a_consequence_in_plain_words_is_a_disclosure(pack, warning):
+    got = reset_call(pack, *IDENTITY, ("a", warning), *CONSENT, DONE)
     assert got["risk_disclosure"] == "passed"
 
 
-def test_no_consequence_still_fails():
-    got = reset_call(*IDENTITY, ("a", "好的,我看到您的账户了。"), *CONSENT, DONE)
+def test_no_consequence_still_fails(pack):
+    got = reset_call(pack, *IDENTITY, ("a", "好的,我看到您的账户了。"), *CONSENT, DONE)
     assert got["risk_disclosure"] == "failed"
 
 
@@ -108,16 +102,16 @@ def test_no_consequence_still_fails():
     "result",
     ["好,您的网银恢复正常了。", "两万块钱转到您尾号六二的活期账户上了。"],
 )
-def test_the_state_left_or_where_the_money_went_is_a_result(result):
+def test_the_state_left_or_where_the_money_went_is_a_result(pack, result):
     done = ("a", "好的,我这边操作了。")
-    got = reset_call(*IDENTITY, RISK, *CONSENT, done, ("c", "嗯,"), ("a", result))
+    got = reset_call(pack, *IDENTITY, RISK, *CONSENT, done, ("c", "嗯,"), ("a", result))
     assert got["result_confirmation"] == "passed"
 
 
-def test_money_that_will_go_somewhere_is_no_result():
+def test_money_that_will_go_somewhere_is_no_result(pack):
     done = ("a", "好的,我这边操作了。")
     future = ("a", "钱会转到您尾号六二的账户,请留意。")
-    got = reset_call(*IDENTITY, RISK, *CONSENT, done, ("c", "嗯,"), future)
+    got = reset_call(pack, *IDENTITY, RISK, *CONSENT, done, ("c", "嗯,"), future)
     assert got["result_confirmation"] == "failed"
 
 
@@ -204,40 +198,27 @@ def test_a_bare_salutation_is_still_no_greeting(pack):
     assert outcomes(pack, *turns, *CLOSING)["greeting"] == "failed"
 
 
-def test_anything_else_asked_as_haiyoumeiyou_is_a_closing_question(pack):
-    turns = (
-        ("a", GREETING),
-        ("c", "我问下年费,"),
-        ("a", "首年免年费。"),
-        ("c", "好,"),
-        ("a", "那还有没有别的要办的？"),
-        ("c", "没了,"),
-        ("a", "好的，谢谢您的来电，再见。"),
-    )
-    assert outcomes(pack, *turns)["closing"] == "passed"
-
-
-def test_identity_checked_on_camera_counts():
+def test_identity_checked_on_camera_counts(pack):
     camera = (
         ("a", "请您把身份证对着摄像头，再看一下镜头。"),
         ("c", "这样可以吗？"),
         ("a", "可以了，人脸比对通过。"),
     )
-    assert reset_call(*camera, RISK, *CONSENT, DONE)["identity_verification"] == "passed"
+    assert reset_call(pack, *camera, RISK, *CONSENT, DONE)["identity_verification"] == "passed"
 
 
-def test_explaining_face_recognition_is_no_identity_check():
+def test_explaining_face_recognition_is_no_identity_check(pack):
     how = ("a", "您也可以在手机银行里做人脸识别，自己重置。")
-    assert reset_call(how, RISK, *CONSENT, DONE)["identity_verification"] == "failed"
+    assert reset_call(pack, how, RISK, *CONSENT, DONE)["identity_verification"] == "failed"
 
 
-def test_an_id_number_the_customer_cannot_give_is_no_check():
+def test_an_id_number_the_customer_cannot_give_is_no_check(pack):
     unanswered = (
         ("a", "请报一下身份证后四位。"),
         ("c", "身份证我没带，号码也记不全。"),
         ("a", "那算了，问题不大。"),
     )
-    assert reset_call(*unanswered, RISK, *CONSENT, DONE)["identity_verification"] == "failed"
+    assert reset_call(pack, *unanswered, RISK, *CONSENT, DONE)["identity_verification"] == "failed"
 
 
 @pytest.mark.parametrize(
@@ -247,14 +228,16 @@ def test_an_id_number_the_customer_cannot_give_is_no_check():
         ("可以帮您提交密码重置申请。", "好的,帮我提交吧,"),
     ],
 )
-def test_a_bare_confirm_question_or_an_offer_asks_for_consent(ask, answer):
-    got = reset_call(*IDENTITY, RISK, ("a", ask), ("c", answer), DONE)
+def test_a_bare_confirm_question_or_an_offer_asks_for_consent(pack, ask, answer):
+    got = reset_call(pack, *IDENTITY, RISK, ("a", ask), ("c", answer), DONE)
     assert got["customer_consent"] == "passed"
 
 
 @pytest.mark.parametrize("warning", ["重置要收工本费十元。", "重置以后原来保存的收款人就没有了。"])
-def test_a_fee_with_its_amount_or_what_is_lost_is_a_disclosure(warning):
-    assert reset_call(*IDENTITY, ("a", warning), *CONSENT, DONE)["risk_disclosure"] == "passed"
+def test_a_fee_with_its_amount_or_what_is_lost_is_a_disclosure(pack, warning):
+    assert (
+        reset_call(pack, *IDENTITY, ("a", warning), *CONSENT, DONE)["risk_disclosure"] == "passed"
+    )
 
 
 def test_a_debit_said_done_is_the_deed_and_a_request_sent_is_its_result(pack):
@@ -307,15 +290,15 @@ def test_no_one_to_blame_is_not_cold(pack):
 # --- found on calls_un (a ninth blind writer): messy calls, code-switching -----------------
 
 
-def test_asking_whether_the_caller_is_the_holder_verifies_nothing():
+def test_asking_whether_the_caller_is_the_holder_verifies_nothing(pack):
     asked = (("a", "您是持卡人本人吧？"), ("c", "对，是我。"), ("a", "好的，卡号后四位是多少？"))
-    got = reset_call(*asked, ("c", "三三九一。"), RISK, *CONSENT, DONE)
+    got = reset_call(pack, *asked, ("c", "三三九一。"), RISK, *CONSENT, DONE)
     assert got["identity_verification"] == "failed"
 
 
-def test_set_up_said_done_is_the_deed():
+def test_set_up_said_done_is_the_deed(pack):
     done = ("a", "设定好了，从下个月开始每月自动扣。")
-    got = reset_call(*IDENTITY, RISK, *CONSENT, done)
+    got = reset_call(pack, *IDENTITY, RISK, *CONSENT, done)
     assert got["identity_verification"] == "passed"
     assert got["result_confirmation"] == "passed"
 
@@ -324,8 +307,10 @@ def test_set_up_said_done_is_the_deed():
     "warning",
     ["对方不同意的话，钱没法强行扣回。", "追不到的话，就得您自己去报警了。"],
 )
-def test_money_that_cannot_be_forced_back_is_a_disclosure(warning):
-    assert reset_call(*IDENTITY, ("a", warning), *CONSENT, DONE)["risk_disclosure"] == "passed"
+def test_money_that_cannot_be_forced_back_is_a_disclosure(pack, warning):
+    assert (
+        reset_call(pack, *IDENTITY, ("a", warning), *CONSENT, DONE)["risk_disclosure"] == "passed"
+    )
 
 
 def test_telling_the_customer_to_apply_later_is_no_application(pack):
@@ -357,14 +342,8 @@ def test_a_mis_sale_or_a_case_nobody_answered_is_a_complaint(pack, grievance):
     assert outcomes(pack, *turns, *CLOSING)["complaint_apology"] == "failed"
 
 
-def test_anything_else_with_a_word_between_is_a_closing_question(pack):
-    turns = (
-        ("a", GREETING),
-        ("c", "我问下年费,"),
-        ("a", "首年免年费。"),
-        ("c", "好,"),
-        ("a", "还要问点别的吗？"),
-        ("c", "没了,"),
-        ("a", "好的，谢谢您的来电，再见。"),
-    )
-    assert outcomes(pack, *turns)["closing"] == "passed"
+@pytest.mark.parametrize("question", ["那还有没有别的要办的？", "还要问点别的吗？"])
+def test_anything_else_asked_in_other_words_is_a_closing_question(pack, question):
+    """还有没有其他 (calls_um) and a word between 还要 and 别的 (calls_un)."""
+    farewell = (("a", question), ("c", "没了,"), ("a", "好的，谢谢您的来电，再见。"))
+    assert closing(pack, *farewell) == "passed"
