@@ -37,7 +37,11 @@ def test_blame_and_belittling_without_stock_phrases_are_cold(pack, remark):
 
 @pytest.mark.parametrize(
     "kind",
-    ["是您本人操作的就没问题，我再帮您看看。", "您慢慢找，不着急。", "这种情况一般人都会紧张，您别担心。"],
+    [
+        "是您本人操作的就没问题，我再帮您看看。",
+        "您慢慢找，不着急。",
+        "这种情况一般人都会紧张，您别担心。",
+    ],
 )
 def test_a_condition_or_patience_is_not_cold(pack, kind):
     assert agent_says(pack, kind) == "passed"
