@@ -72,24 +72,16 @@ def test_money_less_than_usual_asked_about_is_no_complaint(pack):
     assert _apology(pack, "我这个月工资怎么少了两百啊？") == "not_applicable"
 
 
-def test_a_sorry_that_opens_a_refusal_is_no_apology(pack):
-    turns = (
-        ("a", GREETING),
-        ("c", "你们凭什么降我额度？"),
-        ("a", "很抱歉，额度是总行统一评估的，具体原因我们没办法告诉您。"),
-        ("c", "那算了,"),
-    )
-    assert outcomes(pack, *turns, *CLOSING)["complaint_apology"] == "failed"
-
-
-def test_a_sorry_for_the_trouble_before_a_refusal_stays_an_apology(pack):
-    turns = (
-        ("a", GREETING),
-        ("c", "你们凭什么降我额度？"),
-        ("a", "很抱歉给您带来麻烦，额度我们没办法马上恢复。"),
-        ("c", "那算了,"),
-    )
-    assert outcomes(pack, *turns, *CLOSING)["complaint_apology"] == "passed"
+@pytest.mark.parametrize(
+    ("reply", "apology"),
+    [
+        ("很抱歉，额度是总行统一评估的，具体原因我们没办法告诉您。", "failed"),
+        ("很抱歉给您带来麻烦，额度我们没办法马上恢复。", "passed"),
+    ],
+)
+def test_a_sorry_that_only_opens_a_refusal_is_no_apology(pack, reply, apology):
+    turns = (("a", GREETING), ("c", "你们凭什么降我额度？"), ("a", reply), ("c", "那算了,"))
+    assert outcomes(pack, *turns, *CLOSING)["complaint_apology"] == apology
 
 
 # --- what is an operation -------------------------------------------------------------------

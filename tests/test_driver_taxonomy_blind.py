@@ -101,6 +101,23 @@ CALLS = {
         ["我今天打了三次，每次都排十几分钟，你们就不能多招几个人吗？"],
         "service_complaint",
     ),
+    # found on calls_uo (session 26)
+    "cashback promised by a promotion and never paid": (
+        ["上个月那个消费满三百返三十，我刷够了，钱一直没到。"],
+        "card_benefits",
+    ),
+    "a card to be closed, the fee it costs only the reason": (
+        ["我想把以前那张工资卡销掉，放着每年还扣管理费。"],
+        "account_changes",
+    ),
+    "a yearly charge on an idle card, closing it only an afterthought": (
+        ["我有张卡好久不用了，怎么每年扣我钱？", "那我回头去网点把它销了。"],
+        "fees",
+    ),
+    "the app down for a whole day": (
+        ["你们手机银行昨天是不是崩了，一整天都转不了账。"],
+        "app_fault",
+    ),
 }
 
 
