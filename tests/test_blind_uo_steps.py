@@ -50,9 +50,13 @@ def test_a_condition_or_patience_is_not_cold(pack, kind):
 # --- complaints ---------------------------------------------------------------------------
 
 
+def apology_after(pack, *turns: tuple[str, str]) -> str:
+    """complaint_apology's outcome on a call of ``turns`` between the greeting and the close."""
+    return outcomes(pack, ("a", GREETING), *turns, *CLOSING)["complaint_apology"]
+
+
 def _apology(pack, grievance: str) -> str:
-    turns = (("a", GREETING), ("c", grievance), ("a", "我帮您看一下。"), ("c", "嗯,"))
-    return outcomes(pack, *turns, *CLOSING)["complaint_apology"]
+    return apology_after(pack, ("c", grievance), ("a", "我帮您看一下。"), ("c", "嗯,"))
 
 
 @pytest.mark.parametrize(
@@ -80,8 +84,8 @@ def test_money_less_than_usual_asked_about_is_no_complaint(pack):
     ],
 )
 def test_a_sorry_that_only_opens_a_refusal_is_no_apology(pack, reply, apology):
-    turns = (("a", GREETING), ("c", "你们凭什么降我额度？"), ("a", reply), ("c", "那算了,"))
-    assert outcomes(pack, *turns, *CLOSING)["complaint_apology"] == apology
+    said = (("c", "你们凭什么降我额度？"), ("a", reply), ("c", "那算了,"))
+    assert apology_after(pack, *said) == apology
 
 
 # --- what is an operation -------------------------------------------------------------------

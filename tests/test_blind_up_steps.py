@@ -14,6 +14,7 @@ from __future__ import annotations
 import pytest
 
 from tests.test_blind_split_fixes import agent_says, outcomes
+from tests.test_blind_uo_steps import apology_after
 from tests.test_plain_spoken_steps import CONSENT, IDENTITY, RISK, reset_call
 from tests.test_rules_engine import CLOSING, GREETING
 
@@ -62,20 +63,16 @@ def test_the_deeds_verb_asked_either_way_asks_for_consent(pack):
     assert got["customer_consent"] == "passed"
 
 
-def _apology(pack, *turns: tuple[str, str]) -> str:
-    return outcomes(pack, ("a", GREETING), *turns, *CLOSING)["complaint_apology"]
-
-
 @pytest.mark.parametrize(
     "grievance", ["你们这效率也太低了，我要正式反映一下。", "这事我已经打了四次电话了。"]
 )
 def test_a_slow_service_or_a_case_chased_again_is_a_complaint(pack, grievance):
-    assert _apology(pack, ("c", grievance), ("a", "我帮您看一下。"), ("c", "嗯,")) == "failed"
+    assert apology_after(pack, ("c", grievance), ("a", "我帮您看一下。"), ("c", "嗯,")) == "failed"
 
 
 def test_calling_twice_to_get_through_is_no_complaint(pack):
     said = (("c", "我打了两次才打通，想问下余额。"), ("a", "我帮您查一下。"), ("c", "嗯,"))
-    assert _apology(pack, *said) == "not_applicable"
+    assert apology_after(pack, *said) == "not_applicable"
 
 
 def test_a_sorry_for_an_app_that_keeps_crashing_answers_the_complaint_after_it(pack):
@@ -85,7 +82,7 @@ def test_a_sorry_for_an_app_that_keeps_crashing_answers_the_complaint_after_it(p
         ("c", "我要投诉，耽误我付款了。"),
         ("a", "好的，给您登记，三个工作日内回复您。"),
     )
-    assert _apology(pack, *said) == "passed"
+    assert apology_after(pack, *said) == "passed"
 
 
 def test_questions_only_the_holder_can_answer_check_identity(pack):
