@@ -242,10 +242,19 @@ class PhraseMatcher:
 
 def _other_words(index: TextIndex, o0: int, o1: int, syllables: int) -> bool:
     """Whether what was written at ``o0:o1`` is other words that merely sound like a
-    phrase: a frequent word (之前 is not 致歉, 确实 is not 确认), or, for two syllables,
-    the end of one word and the start of the next (单笔|最高 is not 闭嘴)."""
+    phrase: a frequent word (之前 is not 致歉, 确实 is not 确认), words either side of a
+    pause (还有八万多没还，我想 is not 害我), or, for two syllables, the end of one word and
+    the start of the next (单笔|最高 is not 闭嘴)."""
     said = index.original[o0:o1]
-    return common_word(said) or (syllables == 2 and straddles(index.original, o0, o1))
+    return (
+        common_word(said)
+        or _PAUSE.search(said) is not None
+        or (syllables == 2 and straddles(index.original, o0, o1))
+    )
+
+
+# what a writer or a recogniser puts between clauses: a phrase does not run across it
+_PAUSE = re.compile(r"[，。？！；：,.?!;:、…]")
 
 
 def _longest(keys: Iterable[str]) -> list[str]:
