@@ -63,7 +63,7 @@ from pipeline.driver_scores import (
     side_questions,
     softmax,
 )
-from pipeline.driver_text import Utterance, clean, cut, side
+from pipeline.driver_text import Utterance, clean, cut, side, what_happened
 from rules.drivers import Taxonomy
 
 
@@ -291,7 +291,8 @@ class DriverClassifier:
         texts = [texts_all[i] for i in chosen]
         matrix = np.stack([vectors[i] for i in chosen])
         best, best_example = closest_examples(matrix, ex, len(self.taxonomy.drivers) + 1)
-        said_now = keywords_said(texts, ex, best.shape)
+        # a keyword only supposed or asked about (如果被盗刷了怎么办) is not why they call
+        said_now = keywords_said([what_happened(t) for t in texts], ex, best.shape)
         keyword_said = echoes_dropped(said_now, chosen, telling_all, texts_all, ex)
         boosted = best.copy()
         boosted[keyword_said] += cfg.keyword_bonus

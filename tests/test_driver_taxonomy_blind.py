@@ -118,6 +118,39 @@ CALLS = {
         ["你们手机银行昨天是不是崩了，一整天都转不了账。"],
         "app_fault",
     ),
+    # found on calls_uq (session 27)
+    "a wallet gone with the card in it, a charge only feared": (
+        ["我皮夾不見了，裡面有信用卡，如果被盜刷了怎麼辦？"],
+        "card_loss_freeze",
+    ),
+    "face sign-in on a new phone": (
+        ["我换了新手机，想问一下手机银行能不能用face id登录。"],
+        "password_login",
+    ),
+    "points about to expire, said the Taiwan way": (
+        ["我的紅利點數月底要到期了，想問可以換什麼。"],
+        "card_benefits",
+    ),
+    "money sent from abroad, asked whether it arrived": (
+        ["我女儿从国外汇了一笔钱给我，不知道到了没有。", "那我卡里现在余额多少？"],
+        "transfer_remittance",
+    ),
+    "an insurance sold as a deposit": (
+        ["去年网点的人跟我说是存款，利息比定期高，现在才知道是保险。"],
+        "wealth",
+    ),
+    "a complaint about the app, not the service": (
+        ["我要投诉你们的app，转账转到一半闪退了。"],
+        "app_fault",
+    ),
+    "a mortgage named before a supposition about paying it early": (
+        ["我想问下，房贷要是提前还一部分，有没有违约金啊？"],
+        "loans",
+    ),
+    "a card bill left unpaid by autopay, its credit report only asked about": (
+        ["我设了自动还款，这个月你们没扣，结果算我逾期。", "那这个逾期会不会上征信啊？"],
+        "card_bill_repayment",
+    ),
 }
 
 
