@@ -131,8 +131,8 @@ def test_demo_the_readme_main_job_and_its_rerun(tmp_path):
     first = run("demo", "--out", str(tmp_path / "demo"))
     assert first.returncode == 0, first.stderr[-3000:]
     out = " ".join(first.stdout.split())
-    assert "24 processed" in out and "0 failed" in out, out[-3000:]
-    assert "agent told apart from the customer in 24 of 24 calls" in out
+    assert "12 processed" in out and "0 failed" in out, out[-3000:]
+    assert "agent told apart from the customer in 12 of 12 calls" in out
     assert "surveys: " in out
     # flagged calls first: the rude complaint (forbidden language) tops the queue
     rows = [line for line in first.stdout.splitlines() if line.startswith("│ A1")]
@@ -142,12 +142,12 @@ def test_demo_the_readme_main_job_and_its_rerun(tmp_path):
     assert streak.strip().startswith("A103: 2026-01"), streak[:200]
     assert "2026Q1 ranking" in out and "Why A103 scores as they do" in out
     results = tmp_path / "demo" / "recordings" / "results"
-    assert len(list(results.glob("*/transcript.json"))) == 24
+    assert len(list(results.glob("*/transcript.json"))) == 12
 
     again = run("demo", "--out", str(tmp_path / "demo"))
     assert again.returncode == 0, again.stderr[-3000:]
     out = " ".join(again.stdout.split())
-    assert "0 processed" in out and "24 skipped as already done" in out, out[-2000:]
+    assert "0 processed" in out and "12 skipped as already done" in out, out[-2000:]
 
 
 def test_a_bad_sidecar_leaves_its_stable_reason_code(tmp_path):

@@ -246,15 +246,18 @@ def test_a_long_call_embeds_its_opening_and_its_late_complaint_only(classifier):
 def test_the_bounded_opening_decides_the_dev_calls_as_the_whole_call_did(classifier):
     """Only calls longer than the opening can differ; each gets the same drivers."""
     from pipeline.drivers import DriverClassifier, Utterance, legacy_settings
+    from tests.memo_encoder import MemoEncoder
 
-    whole = DriverClassifier(classifier.taxonomy, classifier.encoder, legacy_settings())
+    encoder = MemoEncoder(classifier.encoder)  # each utterance through the model once
+    opening = DriverClassifier(classifier.taxonomy, encoder, classifier.settings)
+    whole = DriverClassifier(classifier.taxonomy, encoder, legacy_settings())
     compared = 0
     for call in dev_calls().values():
         said = [Utterance(text=t, start=s, speaker=sp) for sp, s, t in call["turns"]]
-        if len(classifier.embedded(said)) == len(whole.embedded(said)):
+        if len(opening.embedded(said)) == len(whole.embedded(said)):
             continue
         compared += 1
-        bounded, reference = classifier.classify(said), whole.classify(said)
+        bounded, reference = opening.classify(said), whole.classify(said)
         assert [h.driver for h in bounded.drivers] == [h.driver for h in reference.drivers]
         assert (bounded.complaint is None) == (reference.complaint is None)
     assert compared >= 5
