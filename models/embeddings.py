@@ -11,6 +11,7 @@ import io
 import json
 import os
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
 
@@ -29,22 +30,32 @@ class SentenceEncoder:
 
     name = MODEL_NAME
 
-    def __init__(self, engine: Any, identity: str = MODEL_NAME) -> None:
+    def __init__(self, engine: Any, identity: str = MODEL_NAME, *, remember: int = 4096) -> None:
         self._engine = engine
         self._lock = threading.Lock()  # the C engine is not documented as thread-safe
         self.dim = int(getattr(engine, "dim", 384))
         self.identity = identity
+        # the texts embedded last, most recent last: agents say the same sentences call
+        # after call (您好，请问有什么可以帮您), and they go through the model once
+        self._remembered: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._remember = remember
 
     def encode(self, texts: Sequence[str], batch: int = 64) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        parts = []
         with self._lock:
-            for i in range(0, len(texts), batch):
-                parts.append(np.asarray(self._engine.query(list(texts[i : i + batch]))))
-        vectors = np.vstack(parts).astype(np.float32)
-        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-        return vectors / np.maximum(norms, 1e-12)
+            missing = [t for t in dict.fromkeys(texts) if t not in self._remembered]
+            for i in range(0, len(missing), batch):
+                part = list(missing[i : i + batch])
+                vectors = np.asarray(self._engine.query(part)).astype(np.float32)
+                norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+                self._remembered.update(zip(part, vectors / np.maximum(norms, 1e-12), strict=True))
+            out = np.stack([self._remembered[t] for t in texts])
+            for t in texts:
+                self._remembered.move_to_end(t)
+            while len(self._remembered) > self._remember:
+                self._remembered.popitem(last=False)
+        return out
 
     def encode_kept(self, texts: Sequence[str]) -> np.ndarray:
         """``encode`` for fixed texts (a taxonomy's examples): the vectors are kept in the

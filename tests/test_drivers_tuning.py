@@ -120,21 +120,18 @@ def test_the_quick_look_decides_every_tuning_call_as_the_whole_opening_does(clas
     from dataclasses import replace
 
     from pipeline.drivers import DriverClassifier
-    from tests.memo_encoder import MemoEncoder
 
-    encoder = MemoEncoder(classifier.encoder)  # each utterance through the model once
-    looks = DriverClassifier(classifier.taxonomy, encoder, classifier.settings)
     whole = DriverClassifier(
-        classifier.taxonomy, encoder, replace(classifier.settings, quick_customer=None)
+        classifier.taxonomy, classifier.encoder, replace(classifier.settings, quick_customer=None)
     )
     fewer = 0
     calls = {**dev_calls(), **script_calls("ua"), **script_calls("uc")}
     for call_id, call in calls.items():
         said = _said(call)
-        quick, reference = looks.classify(said), whole.classify(said)
+        quick, reference = classifier.classify(said), whole.classify(said)
         assert quick.primary == reference.primary, call_id
         assert (quick.complaint is None) == (reference.complaint is None), call_id
-        fewer += len(looks.embedded(said)) < len(whole.embedded(said))
+        fewer += len(classifier.embedded(said)) < len(whole.embedded(said))
     assert fewer >= len(calls) // 2
 
 
