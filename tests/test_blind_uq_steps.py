@@ -20,13 +20,7 @@ from tests.test_blind_split_fixes import agent_says, outcomes
 from tests.test_blind_uo_steps import apology_after
 from tests.test_plain_spoken_steps import IDENTITY
 from tests.test_rules_engine import CLOSING, GREETING
-
-OPERATION_RULES = (
-    "identity_verification",
-    "risk_disclosure",
-    "customer_consent",
-    "result_confirmation",
-)
+from tests.test_transaction_s22 import TRANSACTION_RULES as OPERATION_RULES
 
 
 def _operation_outcomes(pack, *middle: tuple[str, str]) -> set[str]:
