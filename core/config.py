@@ -25,7 +25,12 @@ class Settings(BaseSettings):
 
     # --- models ---------------------------------------------------------------------
     whisper_model: str = Field("base", description="'base' (shipped) or a CTranslate2 model folder")
-    compute_type: str = "int8"
+    compute_type: str = Field(
+        "float32",
+        description="CTranslate2 weights' type: float32 (CER steady across CPU instruction"
+        " sets), or int8 (faster; as accurate only on CPUs with VNNI:"
+        " bench/bench_recognition.py)",
+    )
     cpu_threads: int | None = Field(
         None,
         ge=1,

@@ -43,7 +43,11 @@ class WhisperConfig:
 
     model: str = "base"
     device: str = "cpu"
-    compute_type: str = "int8"
+    compute_type: str = "float32"
+    """float32, not int8: int8 matrix products on CPUs without VNNI (AVX2, AVX-512 before
+    Cascade Lake) saturate, and recognition then depends on the CPU: CER on the real
+    Mandarin clips 0.119-0.152 with int8 across CPUs and instruction sets, 0.126 with
+    float32 on each, for about 1.3 x the time (bench/bench_recognition.py)."""
     cpu_threads: int = 2
     workers: int = 1
     """Calls the model may run at once from different threads (CTranslate2 ``inter_threads``):
