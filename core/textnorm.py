@@ -26,6 +26,11 @@ SILENCE_HALLUCINATIONS = (
 )
 _NON_WORD = re.compile(r"[\s\W_]+", re.UNICODE)
 
+# What a writer or a recogniser puts between clauses, in Chinese and ASCII punctuation (a
+# recogniser writes ASCII commas): a phrase matched by its sound does not run across one,
+# and a driver keyword heard by sound stays within one clause.
+CLAUSE_MARKS = "，。？！；：、,.?!;:…"
+
 
 @functools.cache
 def script_converter(script: Script) -> Callable[[str], str]:

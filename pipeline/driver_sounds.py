@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
+from core.textnorm import CLAUSE_MARKS
 from rules.near_homophones import fold_nasal
 
 FOLD_MIN = 3
@@ -35,9 +36,8 @@ ONE_OFF_MIN = 4
 # ratio: hao / hou 67, hai / huan 57)
 ALIKE = 60.0
 
-# what ends a clause in written or recognised text (ASCII commas included); clean() turns
-# punctuation into spaces, so a space is a break too
-_CLAUSE_BREAK = re.compile(r"[\s，。？！、；：,.?!;:…]+")
+# clean() turns punctuation into spaces, so a space ends a clause too
+_CLAUSE_BREAK = re.compile(rf"[\s{re.escape(CLAUSE_MARKS)}]+")
 _INITIAL = re.compile(r"^(zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])")
 
 

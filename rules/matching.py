@@ -45,6 +45,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from core.textnorm import CLAUSE_MARKS
 from rules.near_homophones import NearHomophones, fold_nasal, pinyin_similarity
 from rules.sound_patterns import SoundWords
 from rules.text_index import TextIndex, normalise, syllable
@@ -253,8 +254,7 @@ def _other_words(index: TextIndex, o0: int, o1: int, syllables: int) -> bool:
     )
 
 
-# what a writer or a recogniser puts between clauses: a phrase does not run across it
-_PAUSE = re.compile(r"[，。？！；：,.?!;:、…]")
+_PAUSE = re.compile(f"[{re.escape(CLAUSE_MARKS)}]")
 
 
 def _longest(keys: Iterable[str]) -> list[str]:
