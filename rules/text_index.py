@@ -60,6 +60,25 @@ def _pinyin_char(ch: str) -> str:
     return ch
 
 
+# Taiwan usage that OpenCC's tables leave as it is, read as the mainland words the pack is
+# written in: 身分證字號末四碼 is 身份证号后四位. Each replacement is as long as its word, so
+# that offsets still map back one to one.
+_MAINLAND_USAGE = {
+    "身分证": "身份证",
+    "末四码": "后四位",
+    "末六码": "后六位",
+    "末四位": "后四位",
+    "末六位": "后六位",
+}
+_TAIWAN_WORD = re.compile("|".join(_MAINLAND_USAGE))
+
+
+def _mainland_usage(norm: str) -> str:
+    if "身分" not in norm and "末" not in norm:  # the usual case, at C speed
+        return norm
+    return _TAIWAN_WORD.sub(lambda m: _MAINLAND_USAGE[m.group()], norm)
+
+
 _char_norm = _CharTable(_norm_char).__getitem__
 # The toneless pinyin syllable of one squashed character, memoised.
 syllable = _CharTable(_pinyin_char).__getitem__
@@ -116,7 +135,7 @@ class TextIndex:
             ]
             norm = [norm[j] for j in keep]
             norm_to_orig = [norm_to_orig[j] for j in keep]
-        self.norm = "".join(norm)
+        self.norm = _mainland_usage("".join(norm))
         self.norm_to_orig = norm_to_orig
         self.sq_to_norm = [j for j, c in enumerate(self.norm) if c.isalnum() and c not in _FILLERS]
         self.squashed = "".join(self.norm[j] for j in self.sq_to_norm)

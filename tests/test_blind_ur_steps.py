@@ -1,0 +1,82 @@
+"""Taiwan usage found on the blind split calls_ur (a thirteenth writer who had not seen the
+pack, judged before tuning): the identity check asked as 身分證字號末四碼 is the mainland's
+身份证号后四位, while the tail of a number to call back (明天打末四碼六二八一這支,
+來電顯示末四碼) is no identity check, in either usage. Each has its counter-case.
+
+The sentences are written for these tests, not taken from the evaluation calls."""
+
+from __future__ import annotations
+
+import pytest
+
+from rules.text_index import TextIndex
+from tests.test_blind_split_fixes import outcomes
+from tests.test_rules_engine import CLOSING, GREETING
+
+RISK = ("a", "跟您說明，解鎖之後舊密碼就不能用了，要重新設定。")
+CONSENT = (("a", "那我現在幫您解除鎖定，可以嗎？"), ("c", "可以。"))
+DEED = ("a", "已經幫您解除鎖定了，臨時密碼發到您手機，十分鐘內有效。")
+
+
+@pytest.mark.parametrize(
+    "ask",
+    [
+        "先跟您核對身分，請告訴我身分證字號末四碼和生日。",
+        "麻煩您說一下身分證末六碼。",
+        "请报一下身份证末四位。",
+    ],
+)
+def test_the_identity_asked_in_taiwan_words_is_an_identity_check(pack, ask):
+    got = outcomes(
+        pack,
+        ("a", GREETING),
+        ("c", "我網銀密碼打錯太多次被鎖住了。"),
+        ("a", ask),
+        ("c", "七七零二，生日三月二號。"),
+        RISK,
+        *CONSENT,
+        DEED,
+        *CLOSING,
+    )
+    assert got["identity_verification"] == "passed"
+
+
+def test_without_any_identity_question_the_deed_still_fails_identity(pack):
+    got = outcomes(
+        pack,
+        ("a", GREETING),
+        ("c", "我網銀密碼打錯太多次被鎖住了。"),
+        RISK,
+        *CONSENT,
+        DEED,
+        *CLOSING,
+    )
+    assert got["identity_verification"] == "failed"
+
+
+@pytest.mark.parametrize(
+    "callback",
+    [
+        "明天上午十一點以前打末四碼六二八一這支，到時候請把身分證準備好。",
+        "我這邊來電顯示末四碼是六二八一，打這支可以嗎？",
+        "明天上午打您后四位六二八一这个号码可以吗？",
+    ],
+)
+def test_the_tail_of_a_number_to_call_back_is_no_identity_check(pack, callback):
+    got = outcomes(
+        pack,
+        ("a", GREETING),
+        ("c", "我想把預留手機改成新的號碼。"),
+        ("a", "變更要先做視訊核身，系統今天在維護，明天我打給您再辦。"),
+        ("a", callback),
+        ("c", "好，知道了。"),
+        *CLOSING,
+    )
+    assert {got[r] for r in ("identity_verification", "customer_consent")} == {"not_applicable"}
+
+
+def test_taiwan_words_keep_every_offset_of_the_original():
+    index = TextIndex("請提供身分證字號末四碼。")
+    assert index.norm == "请提供身份证字号后四位。"
+    assert len(index.norm_to_orig) == len(index.norm)
+    assert index.original[index.norm_to_orig[8]] == "末"
