@@ -1,7 +1,8 @@
 """Taiwan usage found on the blind split calls_ur (a thirteenth writer who had not seen the
 pack, judged before tuning): the identity check asked as 身分證字號末四碼 is the mainland's
 身份证号后四位, while the tail of a number to call back (明天打末四碼六二八一這支,
-來電顯示末四碼) is no identity check, in either usage. Each has its counter-case.
+來電顯示末四碼) is no identity check, in either usage; asking what the customer wants to
+apply for (您是想申请…对吧) submits nothing. Each has its counter-case.
 
 The sentences are written for these tests, not taken from the evaluation calls."""
 
@@ -80,3 +81,34 @@ def test_taiwan_words_keep_every_offset_of_the_original():
     assert index.norm == "请提供身份证字号后四位。"
     assert len(index.norm_to_orig) == len(index.norm)
     assert index.original[index.norm_to_orig[8]] == "末"
+
+
+# --- what the customer wants is no submission ---------------------------------------------
+
+RECALL_RISK = ("a", "跟您讲清楚：钱已经到了对方账户，对方不同意就退不回来。")
+RECALL_CONSENT = (("a", "那我现在给您提交这笔退回申请，您确认吗？"), ("c", "确认。"))
+RECALL_DONE = ("a", "好的，已经提交了，三个工作日内联系收款人。")
+
+
+def _recall(pack, agent_first: str) -> dict[str, str]:
+    return outcomes(
+        pack,
+        ("a", GREETING),
+        ("c", "我转错账了，八千块转给了不认识的人。"),
+        ("a", agent_first),
+        ("c", "对，能退回来吗？"),
+        RECALL_RISK,
+        *RECALL_CONSENT,
+        RECALL_DONE,
+        *CLOSING,
+    )
+
+
+def test_asking_what_the_customer_wants_to_apply_for_is_no_submission(pack):
+    got = _recall(pack, "好的，身份刚才同事核实过了。您是想申请把这笔钱退回来对吧？")
+    assert (got["risk_disclosure"], got["customer_consent"]) == ("passed", "passed")
+
+
+def test_an_application_made_before_the_risk_is_told_is_still_one(pack):
+    got = _recall(pack, "好的，身份刚才同事核实过了。我给您申请把这笔钱退回来，")
+    assert got["risk_disclosure"] == "failed"
