@@ -2,7 +2,8 @@
 pack, judged before tuning): the identity check asked as 身分證字號末四碼 is the mainland's
 身份证号后四位, while the tail of a number to call back (明天打末四碼六二八一這支,
 來電顯示末四碼) is no identity check, in either usage; asking what the customer wants to
-apply for (您是想申请…对吧) submits nothing. Each has its counter-case.
+apply for (您是想申请…对吧) submits nothing; a result named at length in the deed's own turn
+(已经帮您把卡片后四位…的海外交易开通了) is read back. Each has its counter-case.
 
 The sentences are written for these tests, not taken from the evaluation calls."""
 
@@ -112,3 +113,40 @@ def test_asking_what_the_customer_wants_to_apply_for_is_no_submission(pack):
 def test_an_application_made_before_the_risk_is_told_is_still_one(pack):
     got = _recall(pack, "好的，身份刚才同事核实过了。我给您申请把这笔钱退回来，")
     assert got["risk_disclosure"] == "failed"
+
+
+# --- the result named at length in the deed's own turn ------------------------------------
+
+
+def _overseas(pack, *agent_after_risk: tuple[str, str]) -> dict[str, str]:
+    return outcomes(
+        pack,
+        ("a", GREETING),
+        ("c", "我下礼拜去日本，卡要先开通海外交易吗？"),
+        ("a", "先核对身份，请告诉我身份证后四位。"),
+        ("c", "三九零八。"),
+        ("a", "开通后在国外刷卡会收百分之一点五的服务费。"),
+        ("c", "好。"),
+        *agent_after_risk,
+        *CLOSING,
+    )
+
+
+def test_a_result_named_at_length_in_the_deeds_turn_is_read_back(pack):
+    got = _overseas(
+        pack,
+        ("a", "已经帮您把卡片后四位六二零一的海外交易开通了，期间是从今天到下个月十号，这样可以吗？"),
+        ("c", "可以可以。"),
+    )
+    assert (got["result_confirmation"], got["customer_consent"]) == ("passed", "failed")
+
+
+def test_a_deed_done_without_a_word_of_its_result_is_not_read_back(pack):
+    got = _overseas(
+        pack,
+        ("a", "那我现在给您开通海外交易，可以吗？"),
+        ("c", "可以可以。"),
+        ("a", "好的，请稍等。"),
+        ("a", "好，这边操作了。"),
+    )
+    assert got["result_confirmation"] == "failed"
