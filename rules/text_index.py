@@ -61,21 +61,22 @@ def _pinyin_char(ch: str) -> str:
 
 
 # Taiwan usage that OpenCC's tables leave as it is, read as the mainland words the pack is
-# written in: 身分證字號末四碼 is 身份证号后四位. Each replacement is as long as its word, so
-# that offsets still map back one to one.
+# written in: 身分證字號末四碼 is 身份证号后四位, 三個工作天內回覆 is 三个工作日内回复. Each
+# replacement is as long as its word, so that offsets still map back one to one.
 _MAINLAND_USAGE = {
     "身分证": "身份证",
     "末四码": "后四位",
     "末六码": "后六位",
     "末四位": "后四位",
     "末六位": "后六位",
+    "工作天": "工作日",
+    "回覆": "回复",
+    "答覆": "答复",
 }
 _TAIWAN_WORD = re.compile("|".join(_MAINLAND_USAGE))
 
 
 def _mainland_usage(norm: str) -> str:
-    if "身分" not in norm and "末" not in norm:  # the usual case, at C speed
-        return norm
     return _TAIWAN_WORD.sub(lambda m: _MAINLAND_USAGE[m.group()], norm)
 
 

@@ -3,7 +3,8 @@ pack, judged before tuning): the identity check asked as 身分證字號末四�
 身份证号后四位, while the tail of a number to call back (明天打末四碼六二八一這支,
 來電顯示末四碼) is no identity check, in either usage; asking what the customer wants to
 apply for (您是想申请…对吧) submits nothing; a result named at length in the deed's own turn
-(已经帮您把卡片后四位…的海外交易开通了) is read back. Each has its counter-case.
+(已经帮您把卡片后四位…的海外交易开通了) is read back; 三個工作天內…回覆您 is a handling time.
+Each has its counter-case.
 
 The sentences are written for these tests, not taken from the evaluation calls."""
 
@@ -150,3 +151,26 @@ def test_a_deed_done_without_a_word_of_its_result_is_not_read_back(pack):
         ("a", "好，这边操作了。"),
     )
     assert got["result_confirmation"] == "failed"
+
+
+# --- a handling time in Taiwan words -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("reply", "expected"),
+    [
+        ("這部分我幫您立案，三個工作天內以簡訊或電話回覆您。", "passed"),
+        ("這部分我幫您立案，會盡快以簡訊回覆您。", "failed"),
+    ],
+)
+def test_a_handling_time_in_working_days_and_a_reply_in_taiwan_words(pack, reply, expected):
+    got = outcomes(
+        pack,
+        ("a", GREETING),
+        ("c", "我想反映一下，你們說每月十次免手續費，結果每次都被扣十五塊。"),
+        ("a", "真的很抱歉造成您的困擾。"),
+        ("a", reply),
+        ("c", "好。"),
+        *CLOSING,
+    )
+    assert got["complaint_time_commitment"] == expected
