@@ -3,7 +3,8 @@ pack, judged before tuning): the identity check asked as 身分證字號末四�
 身份证号后四位, while the tail of a number to call back (明天打末四碼六二八一這支,
 來電顯示末四碼) is no identity check, in either usage; asking what the customer wants to
 apply for (您是想申请…对吧) submits nothing; a result named at length in the deed's own turn
-(已经帮您把卡片后四位…的海外交易开通了) is read back; 三個工作天內…回覆您 is a handling time.
+(已经帮您把卡片后四位…的海外交易开通了) and a lock lifted (已經解除鎖定) are read back;
+三個工作天內…回覆您 is a handling time.
 Each has its counter-case.
 
 The sentences are written for these tests, not taken from the evaluation calls."""
@@ -174,3 +175,26 @@ def test_a_handling_time_in_working_days_and_a_reply_in_taiwan_words(pack, reply
         *CLOSING,
     )
     assert got["complaint_time_commitment"] == expected
+
+
+@pytest.mark.parametrize(
+    ("read_back", "expected"),
+    [
+        ("好了，您的網路銀行已經解除鎖定，臨時密碼十分鐘內有效。", "passed"),
+        ("好了，這邊處理了一下。", "failed"),
+    ],
+)
+def test_a_lock_lifted_is_read_back_as_lifted(pack, read_back, expected):
+    got = outcomes(
+        pack,
+        ("a", GREETING),
+        ("c", "我網銀密碼打錯太多次被鎖住了。"),
+        ("a", "先跟您核對身分，請告訴我身分證字號末四碼。"),
+        ("c", "五零二七。"),
+        RISK,
+        *CONSENT,
+        ("a", "好，現在幫您解除鎖定。"),
+        ("a", read_back),
+        *CLOSING,
+    )
+    assert got["result_confirmation"] == expected
