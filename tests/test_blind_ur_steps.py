@@ -4,7 +4,7 @@ pack, judged before tuning): the identity check asked as 身分證字號末四�
 來電顯示末四碼) is no identity check, in either usage; asking what the customer wants to
 apply for (您是想申请…对吧) submits nothing; a result named at length in the deed's own turn
 (已经帮您把卡片后四位…的海外交易开通了) and a lock lifted (已經解除鎖定) are read back;
-三個工作天內…回覆您 is a handling time.
+三個工作天內…回覆您 is a handling time; Confirm is consent, confirm一下 is not.
 Each has its counter-case.
 
 The sentences are written for these tests, not taken from the evaluation calls."""
@@ -198,3 +198,29 @@ def test_a_lock_lifted_is_read_back_as_lifted(pack, read_back, expected):
         *CLOSING,
     )
     assert got["result_confirmation"] == expected
+
+
+# --- consent given in English ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        ("Confirm，设吧。", "passed"),
+        ("等下，我先confirm一下余额。", "failed"),
+    ],
+)
+def test_consent_said_in_english(pack, answer, expected):
+    got = outcomes(
+        pack,
+        ("a", GREETING),
+        ("c", "我想设个自动还款，省得老忘。"),
+        ("a", "先核对一下身份，麻烦报一下身份证后四位。"),
+        ("c", "八幺幺零。"),
+        ("a", "提醒您，如果还款日卡里余额不够，剩下的还是算逾期，会影响征信。"),
+        ("a", "那我帮您设置为全额自动还款，您confirm一下？"),
+        ("c", answer),
+        ("a", "好，已经设置好了，每月二十五号从工资卡全额扣款。"),
+        *CLOSING,
+    )
+    assert got["customer_consent"] == expected
