@@ -266,7 +266,13 @@ def main() -> None:
     long_hours = sorted(set(args.hours) | ({1.0} if args.hour else set()))
     calls = prepare_calls(long_hours, args.only_long)
     calls = [c for c in calls if not args.match or args.match in c[0]]
-    table = Table(title="callqa transcription benchmark (2 CPU threads, Whisper base int8, greedy)")
+    from core.config import load_settings
+
+    used = load_settings()
+    table = Table(
+        title="callqa transcription benchmark (2 CPU threads, Whisper"
+        f" {used.whisper_model} {used.compute_type}, beam {used.beam_size})"
+    )
     for column in (
         "call",
         "audio s",

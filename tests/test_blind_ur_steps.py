@@ -137,7 +137,10 @@ def _overseas(pack, *agent_after_risk: tuple[str, str]) -> dict[str, str]:
 def test_a_result_named_at_length_in_the_deeds_turn_is_read_back(pack):
     got = _overseas(
         pack,
-        ("a", "已经帮您把卡片后四位六二零一的海外交易开通了，期间是从今天到下个月十号，这样可以吗？"),
+        (
+            "a",
+            "已经帮您把卡片后四位六二零一的海外交易开通了，期间是从今天到下个月十号，这样可以吗？",
+        ),
         ("c", "可以可以。"),
     )
     assert (got["result_confirmation"], got["customer_consent"]) == ("passed", "failed")
