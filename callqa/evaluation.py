@@ -169,6 +169,15 @@ def _transcripts(
     """A function from call id to the transcript to judge: the written one, or the
     recording's (transcribed once per recognition settings, then read back)."""
     if source == "text":
+        unwritten = sorted(
+            c for c in labels["calls"] if not (folder / "calls" / f"{c}.json").is_file()
+        )
+        if unwritten:
+            raise ConfigError(
+                f"{folder}/calls: no transcript for {len(unwritten)} labelled calls"
+                f" ({', '.join(unwritten[:5])}...); score the recordings alone with"
+                " --from audio, or build the transcripts with python -m synth.eval_calls"
+            )
         return lambda call_id: Transcript.read(folder / "calls" / f"{call_id}.json")
     if source != "audio":
         raise ConfigError(f"source must be 'text' or 'audio' (got {source!r})")

@@ -156,3 +156,18 @@ def test_eval_scores_one_split_of_a_set():
     assert json.loads(result.stdout.strip().splitlines()[-1])["calls"] == 9
     none = CliRunner().invoke(app, ["eval", str(dev), "--only", "zz*"])
     assert none.exit_code == 2 and "no call id matches 'zz*'" in none.output
+
+
+def test_eval_names_the_missing_transcripts(tmp_path):
+    # a set whose recordings were built for some calls only: the text side says which
+    # transcripts are missing instead of failing on the first with a traceback
+    (tmp_path / "calls").mkdir()
+    (tmp_path / "calls" / "a1.json").write_text("{}", encoding="utf-8")
+    (tmp_path / "labels.yaml").write_text(
+        yaml.safe_dump({"calls": {"a1": {"outcomes": {}}, "a2": {"outcomes": {}}}}),
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(app, ["eval", str(tmp_path), "--from", "text"])
+    assert result.exit_code == 2
+    assert "no transcript for 1 labelled calls" in result.output
+    assert "a2" in result.output and "--from audio" in result.output
