@@ -133,9 +133,10 @@ def main() -> None:
             TranscribeOptions(beam_size=5, initial_prompt="以下是普通话的句子。"),
             model,
         )
-    for compute_type in args.compute_types.split(","):
+    typed_rows = [f"beam 5, {compute_type}" for compute_type in args.compute_types.split(",")]
+    for row, compute_type in zip(typed_rows, args.compute_types.split(","), strict=True):
         typed = load_whisper(WhisperConfig(compute_type=compute_type))
-        settings[f"beam 5, {compute_type}"] = (TranscribeOptions(beam_size=5), typed)
+        settings[row] = (TranscribeOptions(beam_size=5), typed)
     # Warm each model so the first setting on it is not charged for loading.
     for _, warm in {id(m): (o, m) for o, m in settings.values()}.values():
         transcribe_channel(sets["real 16k"][0][1], warm, TranscribeOptions())  # type: ignore[arg-type]
@@ -158,9 +159,8 @@ def main() -> None:
             results.append({"setting": name, "set": set_name, "cer": cer, "seconds": seconds})
             print(f"{name:38} {set_name:20} {cer:6.3f} {seconds:8.1f} {audio_s:8.1f}", flush=True)
     stereo = _stereo_call(sets["real 16k"])
-    for name, (options, on) in settings.items():
-        if "," not in name:  # the compute types' rows only
-            continue
+    for name in typed_rows:
+        options, on = settings[name]
         best = float("inf")
         for _ in range(2):
             t0 = time.perf_counter()

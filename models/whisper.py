@@ -47,7 +47,7 @@ class WhisperConfig:
     """float32, not int8: int8 matrix products on CPUs without VNNI (AVX2, AVX-512 before
     Cascade Lake) saturate, and recognition then depends on the CPU: CER on the real
     Mandarin clips 0.119-0.152 with int8 across CPUs and instruction sets, 0.126 with
-    float32 on each, for about 1.3 x the time (bench/bench_recognition.py)."""
+    float32 on each, for about 1.6-1.9 x the recognition time (bench/bench_recognition.py)."""
     cpu_threads: int = 2
     workers: int = 1
     """Calls the model may run at once from different threads (CTranslate2 ``inter_threads``):
