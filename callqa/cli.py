@@ -97,13 +97,21 @@ def demo(
         Path, typer.Option("--out", "-o", help="Where the sample calls, results and store go.")
     ] = Path("demo-out"),
     config: ConfigOption = None,
+    synthesise: Annotated[
+        bool,
+        typer.Option(
+            "--synthesise",
+            help="Build the sample calls from their scripts (about 5 minutes on 2 cores) "
+            "instead of using the shipped recordings.",
+        ),
+    ] = False,
 ) -> None:
     """The main job on embedded defaults: a quarter of sample calls processed into the store,
     the flagged calls and the agents' appraisal."""
     from callqa.demo import run_demo
 
     try:
-        code = run_demo(out, config)
+        code = run_demo(out, config, synthesise=synthesise)
     except CallqaError as exc:
         raise _fail(Console(stderr=True), str(exc)) from exc
     raise typer.Exit(code)

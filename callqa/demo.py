@@ -1,8 +1,11 @@
 """``callqa demo``: the README's main job on embedded defaults, no servers.
 
-Builds a quarter of sample Mandarin calls for four agents in two teams (synthesised, each
-with its ``.meta.json``: agent, team, start time, ring time, customer reference), plus a
-file of customer survey answers. Then the whole pipeline runs as it would on last night's
+Lays out a quarter of sample Mandarin calls for four agents in two teams, each with its
+``.meta.json`` (agent, team, start time, ring time, customer reference), plus a file of
+customer survey answers. The calls ship as Opus recordings in ``callqa/sample_calls``
+(synthesised from ``synth.scripts`` by ``python -m callqa.build_sample_calls``): synthesising
+them here took five of the first run's nine minutes on two cores. ``--synthesise``
+builds them from the scripts instead. Then the whole pipeline runs as it would on last night's
 bucket: Prefect (ephemeral, in-process) processes every recording in the folder into the
 SQLite scorecard store, exactly once; surveys are imported; the quarter is appraised. It
 prints the flagged calls first and the agents' scorecards. A rerun processes nothing
@@ -13,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import json
+import shutil
 import zlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -23,6 +27,7 @@ from rich.progress import Progress
 from rich.table import Table
 
 from core.config import Settings, load_settings
+from core.errors import ConfigError
 
 QUARTER = "2026Q1"
 MONTHS = ("2026-01", "2026-02", "2026-03")
@@ -106,36 +111,69 @@ def demo_calls() -> list[DemoCall]:
     return calls
 
 
-def build_recordings(folder: Path, truth: Path, console: Console) -> list[DemoCall]:
-    """Synthesises the calls not built yet (speech is cached per utterance); what each
+SHIPPED = Path(__file__).with_name("sample_calls")
+RECORDING_FORMAT = "ogg"  # Opus, as call recorders store speech: 4 MB for the quarter
+
+
+def build_recordings(
+    folder: Path, truth: Path, console: Console, *, synthesise: bool = False
+) -> list[DemoCall]:
+    """Puts each call not there yet in ``folder``: the shipped recording, or with
+    ``synthesise`` one built from its script (speech is cached per utterance). What each
     synthetic speaker said when goes to ``truth``, away from the recordings."""
     from core.call_metadata import sidecar_beside
-    from synth.calls import build_call, write_call
-    from synth.scripts import SCRIPTS
 
     calls = demo_calls()
     folder.mkdir(parents=True, exist_ok=True)
     truth.mkdir(parents=True, exist_ok=True)
+    verb = "synthesising" if synthesise else "copying"
     with Progress(console=console) as progress:
         task = progress.add_task("building sample calls", total=len(calls))
         for call in calls:
-            path = folder / f"{call.call_id}.wav"
-            if not path.is_file():
-                progress.update(task, description=f"synthesising {call.call_id} ({call.script})")
-                synthetic = build_call(
-                    call.call_id,
-                    SCRIPTS[call.script],
-                    layout=call.layout,  # type: ignore[arg-type]
-                    agent_channel=call.agent_channel,
-                    customer_voice=call.customer_voice,
-                )
-                write_call(synthetic, path)
-                path.with_suffix(".json").replace(truth / f"{call.call_id}.json")
-            meta = sidecar_beside(path)
+            # an earlier demo's WAV counts as the call: a second copy would be a second call
+            if not any(
+                (folder / f"{call.call_id}.{suffix}").is_file() for suffix in ("wav", "ogg")
+            ):
+                progress.update(task, description=f"{verb} {call.call_id} ({call.script})")
+                if synthesise:
+                    synthesise_call(call, folder, truth)
+                else:
+                    copy_shipped(call, folder, truth)
+            meta = sidecar_beside(folder / f"{call.call_id}.{RECORDING_FORMAT}")
             meta.write_text(json.dumps(call.metadata(), ensure_ascii=False), encoding="utf-8")
             progress.advance(task)
         progress.update(task, description=f"{len(calls)} sample calls ready")
     return calls
+
+
+def synthesise_call(call: DemoCall, folder: Path, truth: Path) -> Path:
+    """The call's recording built from its script; its truth moved to ``truth``."""
+    from synth.calls import build_call, write_call
+    from synth.scripts import SCRIPTS
+
+    synthetic = build_call(
+        call.call_id,
+        SCRIPTS[call.script],
+        layout=call.layout,  # type: ignore[arg-type]
+        agent_channel=call.agent_channel,
+        customer_voice=call.customer_voice,
+    )
+    path = write_call(synthetic, folder / call.call_id, format=RECORDING_FORMAT)
+    path.with_suffix(".json").replace(truth / f"{call.call_id}.json")
+    return path
+
+
+def copy_shipped(call: DemoCall, folder: Path, truth: Path) -> Path:
+    recording = SHIPPED / f"{call.call_id}.{RECORDING_FORMAT}"
+    said = SHIPPED / f"{call.call_id}.json"
+    if not (recording.is_file() and said.is_file()):
+        raise ConfigError(
+            f"{recording}: the demo's shipped recording or its truth is missing "
+            "(rebuild them with python -m callqa.build_sample_calls, or run callqa demo "
+            "--synthesise)"
+        )
+    shutil.copyfile(said, truth / said.name)
+    return Path(shutil.copyfile(recording, folder / recording.name))
 
 
 def write_surveys(path: Path, calls: list[DemoCall]) -> Path:
@@ -224,7 +262,7 @@ def print_appraisal(console: Console, settings: Settings) -> None:
     store.close()
 
 
-def run_demo(out: Path, config: Path | None) -> int:
+def run_demo(out: Path, config: Path | None, *, synthesise: bool = False) -> int:
     from appraisal.surveys import import_surveys
     from callqa.cli_process import print_summary, run_with_progress
     from core.urls import masked_url
@@ -233,7 +271,7 @@ def run_demo(out: Path, config: Path | None) -> int:
     console = Console()
     out = out.resolve()
     recordings = out / "recordings"
-    calls = build_recordings(recordings, out / "truth", console)
+    calls = build_recordings(recordings, out / "truth", console, synthesise=synthesise)
     settings = load_settings(config, data_dir=out)
     console.print(
         f"[bold]callqa demo[/bold]: processing {len(calls)} recordings in {recordings} into "
