@@ -133,8 +133,9 @@ def main() -> None:
             TranscribeOptions(beam_size=5, initial_prompt="以下是普通话的句子。"),
             model,
         )
-    typed_rows = [f"beam 5, {compute_type}" for compute_type in args.compute_types.split(",")]
-    for row, compute_type in zip(typed_rows, args.compute_types.split(","), strict=True):
+    typed_rows = []
+    for compute_type in args.compute_types.split(","):
+        typed_rows.append(row := f"beam 5, {compute_type}")
         typed = load_whisper(WhisperConfig(compute_type=compute_type))
         settings[row] = (TranscribeOptions(beam_size=5), typed)
     # Warm each model so the first setting on it is not charged for loading.

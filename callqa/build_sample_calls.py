@@ -13,24 +13,23 @@ from pathlib import Path
 
 from rich.console import Console
 
-from callqa.demo import RECORDING_FORMAT, SHIPPED, demo_calls, synthesise_call
+from callqa.demo import SHIPPED, demo_calls, synthesise_call
 
 
 def main() -> None:
     console = Console()
+    calls = demo_calls()
     with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
+        folder = Path(tmp) / SHIPPED.name
+        folder.mkdir()
         with console.status("synthesising") as status:
-            for call in demo_calls():
+            for call in calls:
                 status.update(f"synthesising {call.call_id} ({call.script})")
-                synthesise_call(call, folder, folder)
-        if SHIPPED.exists():
-            shutil.rmtree(SHIPPED)
-        SHIPPED.mkdir()
-        for call in demo_calls():
-            for name in (f"{call.call_id}.{RECORDING_FORMAT}", f"{call.call_id}.json"):
-                shutil.copyfile(folder / name, SHIPPED / name)
-    console.print(f"{len(demo_calls())} sample calls written to {SHIPPED}")
+                synthesise_call(call, folder, folder)  # the truth beside its recording
+        # replaced only once every call is built, so a failure leaves the old set whole
+        shutil.rmtree(SHIPPED, ignore_errors=True)
+        shutil.copytree(folder, SHIPPED)
+    console.print(f"{len(calls)} sample calls written to {SHIPPED}")
 
 
 if __name__ == "__main__":

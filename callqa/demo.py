@@ -132,7 +132,8 @@ def build_recordings(
         for call in calls:
             # an earlier demo's WAV counts as the call: a second copy would be a second call
             if not any(
-                (folder / f"{call.call_id}.{suffix}").is_file() for suffix in ("wav", "ogg")
+                (folder / f"{call.call_id}.{suffix}").is_file()
+                for suffix in ("wav", RECORDING_FORMAT)
             ):
                 progress.update(task, description=f"{verb} {call.call_id} ({call.script})")
                 if synthesise:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -169,25 +169,24 @@ def _transcripts(
     """A function from call id to the transcript to judge: the written one, or the
     recording's (transcribed once per recognition settings, then read back)."""
     if source == "text":
-        unwritten = sorted(
-            c for c in labels["calls"] if not (folder / "calls" / f"{c}.json").is_file()
+        unwritten = [c for c in labels["calls"] if not (folder / "calls" / f"{c}.json").is_file()]
+        _require_every_call(
+            folder / "calls",
+            "transcript",
+            unwritten,
+            "score the recordings alone with --from audio, or build the transcripts with"
+            " python -m synth.eval_calls",
         )
-        if unwritten:
-            raise ConfigError(
-                f"{folder}/calls: no transcript for {len(unwritten)} labelled calls"
-                f" ({', '.join(unwritten[:5])}...); score the recordings alone with"
-                " --from audio, or build the transcripts with python -m synth.eval_calls"
-            )
         return lambda call_id: Transcript.read(folder / "calls" / f"{call_id}.json")
     if source != "audio":
         raise ConfigError(f"source must be 'text' or 'audio' (got {source!r})")
     recordings = recordings_of(folder)
-    missing = sorted(set(labels["calls"]) - set(recordings))
-    if missing:
-        raise ConfigError(
-            f"{folder}/recordings: no recording for {len(missing)} labelled calls"
-            f" ({', '.join(missing[:5])}...); build them with python -m synth.eval_calls"
-        )
+    _require_every_call(
+        folder / "recordings",
+        "recording",
+        set(labels["calls"]) - set(recordings),
+        "build them with python -m synth.eval_calls",
+    )
     cache = folder / "asr" / _recognition_digest(processor)
     cache.mkdir(parents=True, exist_ok=True)
 
@@ -202,6 +201,16 @@ def _transcripts(
         return result
 
     return transcript
+
+
+def _require_every_call(where: Path, what: str, missing: Iterable[str], fix: str) -> None:
+    """Refuses a set with labelled calls that have no transcript or recording, naming them."""
+    absent = sorted(missing)
+    if absent:
+        raise ConfigError(
+            f"{where}: no {what} for {len(absent)} labelled calls"
+            f" ({', '.join(absent[:5])}...); {fix}"
+        )
 
 
 def _recognition_digest(processor: CallProcessor) -> str:
